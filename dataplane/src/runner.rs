@@ -1,0 +1,439 @@
+//! The DPDK runner: EAL, ports, one worker per worker lcore, the exit
+//! summary. The only part of `dataplane` that touches DPDK.
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context, Result};
+use dpdk_ffi::{lcore, Burst, Eal, Mempool, Port, PortConfig, PortId, QueueId, RxTimestamp};
+
+use crate::cli::RunArgs;
+use dataplane::stats::{bump, PortSummary, RunSummary, WorkerCounters, WorkerSummary};
+
+/// Set by SIGINT/SIGTERM; workers stop at their next poll.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// What one worker polls and where it sends.
+#[derive(Clone)]
+struct WorkerPlan {
+    index: u32,
+    lcore: u32,
+    queue: QueueId,
+    /// (rx port, its rx timestamp field, tx port)
+    paths: Vec<(PortId, Option<RxTimestamp>, PortId)>,
+    counters: Arc<WorkerCounters>,
+    /// TSC of the first and last packet this worker received (0: none).
+    first_rx_tsc: Arc<AtomicU64>,
+    last_rx_tsc: Arc<AtomicU64>,
+    /// Set when the worker loop has returned.
+    done: Arc<AtomicBool>,
+    exit_when_drained: bool,
+    drain_ticks: u64,
+    tx_retries: u32,
+}
+
+fn worker_loop(plan: WorkerPlan) -> i32 {
+    let mut burst = Burst::new();
+    let c = &*plan.counters;
+    let mut idle_since = 0u64;
+    let mut first = 0u64;
+    let mut last = 0u64;
+    while !STOP.load(Ordering::Relaxed) {
+        let mut got = 0usize;
+        for &(rx, ts_field, tx) in &plan.paths {
+            let n = burst.rx(rx, plan.queue);
+            if n == 0 {
+                continue;
+            }
+            got += n;
+            let mut bytes = 0u64;
+            let mut untimed = 0u64;
+            for i in 0..n {
+                if let Some(p) = burst.packet(i) {
+                    bytes += p.pkt_len() as u64;
+                    untimed += p.rx_timestamp(ts_field).is_none() as u64;
+                }
+            }
+            bump(&c.rx_tsc_timed, untimed);
+            bump(&c.rx_packets, n as u64);
+            bump(&c.rx_bytes, bytes);
+            bump(&c.busy_polls, 1);
+            let (sent, dropped) = burst.tx(tx, plan.queue, plan.tx_retries);
+            bump(&c.tx_packets, sent as u64);
+            bump(&c.tx_drops, dropped as u64);
+            if dropped == 0 {
+                bump(&c.tx_bytes, bytes);
+            }
+        }
+        if got > 0 {
+            last = dpdk_ffi::rdtsc();
+            if first == 0 {
+                first = last;
+                plan.first_rx_tsc.store(first, Ordering::Relaxed);
+            }
+            idle_since = 0;
+        } else if plan.exit_when_drained {
+            let now = dpdk_ffi::rdtsc();
+            if idle_since == 0 {
+                idle_since = now;
+            } else if now - idle_since >= plan.drain_ticks {
+                break;
+            }
+        }
+    }
+    plan.last_rx_tsc.store(last, Ordering::Relaxed);
+    plan.done.store(true, Ordering::Release);
+    0
+}
+
+/// Parse `--port-pairs` into (rx, tx) paths, or the default for `ports`.
+pub fn port_paths(spec: Option<&str>, ports: &[PortId]) -> Result<Vec<(PortId, PortId)>> {
+    let mut paths = Vec::new();
+    match spec {
+        None => {
+            for chunk in ports.chunks(2) {
+                match chunk {
+                    [a, b] => {
+                        paths.push((*a, *b));
+                        paths.push((*b, *a));
+                    }
+                    [a] => paths.push((*a, *a)),
+                    _ => {}
+                }
+            }
+        }
+        Some(spec) => {
+            for pair in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                let (a, b) = pair.split_once(':').ok_or_else(|| {
+                    anyhow!("--port-pairs: {pair:?} is not RX:TX (for example 0:1)")
+                })?;
+                let parse = |s: &str| -> Result<PortId> {
+                    let id: u16 = s
+                        .trim()
+                        .parse()
+                        .map_err(|_| anyhow!("--port-pairs: {s:?} is not a port number"))?;
+                    if !ports.contains(&PortId(id)) {
+                        bail!(
+                            "--port-pairs: port {id} does not exist (ports: {})",
+                            ports
+                                .iter()
+                                .map(|p| p.0.to_string())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        );
+                    }
+                    Ok(PortId(id))
+                };
+                let (a, b) = (parse(a)?, parse(b)?);
+                for p in [a, b] {
+                    if paths.iter().any(|&(rx, _): &(PortId, PortId)| rx == p) {
+                        bail!("--port-pairs: port {p} is in more than one pair");
+                    }
+                }
+                paths.push((a, b));
+                if a != b {
+                    paths.push((b, a));
+                }
+            }
+            if paths.is_empty() {
+                bail!("--port-pairs: no pairs given");
+            }
+        }
+    }
+    Ok(paths)
+}
+
+/// Values of `key=` in every `--vdev` argument (the replay inputs and outputs).
+pub fn vdev_kvargs<'a>(eal_args: &'a [String], key: &str) -> Vec<&'a str> {
+    let mut out = Vec::new();
+    let mut it = eal_args.iter();
+    while let Some(a) = it.next() {
+        let spec = if let Some(v) = a.strip_prefix("--vdev=") {
+            v
+        } else if a == "--vdev" {
+            match it.next() {
+                Some(v) => v.as_str(),
+                None => break,
+            }
+        } else {
+            continue;
+        };
+        for kv in spec.split(',') {
+            if let Some(v) = kv.strip_prefix(key).and_then(|r| r.strip_prefix('=')) {
+                out.push(v);
+            }
+        }
+    }
+    out
+}
+
+/// Check replay inputs before DPDK opens them: DPDK would stop at the first
+/// bad record (or fail with a generic probe error), and a replay that quietly
+/// stops early gives numbers nobody can trust. Returns the total packet count
+/// of the `infinite_rx` inputs (the pool must hold all of them).
+fn check_replay_files(eal_args: &[String]) -> Result<u64> {
+    let infinite = !vdev_kvargs(eal_args, "infinite_rx")
+        .iter()
+        .all(|v| *v == "0");
+    let mut pinned = 0u64;
+    for f in vdev_kvargs(eal_args, "rx_pcap") {
+        let s = dataplane::pcap::check_file(f.as_ref()).map_err(|e| anyhow!("rx_pcap={f}: {e}"))?;
+        if s.packets == 0 {
+            eprintln!("warning: rx_pcap={f} holds no packets");
+        }
+        if infinite {
+            pinned += s.packets;
+        }
+    }
+    for f in vdev_kvargs(eal_args, "tx_pcap") {
+        let p = PathBuf::from(f);
+        let dir = p
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(".".as_ref());
+        if !dir.is_dir() {
+            bail!("tx_pcap={f}: directory {} does not exist", dir.display());
+        }
+    }
+    Ok(pinned)
+}
+
+pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
+    let pinned = check_replay_files(eal_args)?;
+    install_stop_signals()?;
+
+    let (eal, _app_args) = Eal::init(eal_args).map_err(|e| anyhow!("{e}"))?;
+    let ports = Port::available();
+    if ports.is_empty() {
+        bail!(
+            "no DPDK ports: bind a NIC to vfio-pci and pass `-a PCI_ADDR`, or replay a capture with \
+             `--vdev 'net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap'`"
+        );
+    }
+    let paths = port_paths(app.port_pairs.as_deref(), &ports)?;
+    let used: Vec<PortId> = {
+        let mut v: Vec<PortId> = paths.iter().flat_map(|&(a, b)| [a, b]).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let workers: Vec<u32> = {
+        let w = lcore::worker_lcores();
+        if w.is_empty() {
+            vec![lcore::main_lcore()]
+        } else {
+            w
+        }
+    };
+    let nq = workers.len() as u16;
+
+    let per_queue = app.descriptors as u32 * 2 + dpdk_ffi::BURST_MAX as u32;
+    let auto = (used.len() as u32 * nq as u32 * per_queue + 4096).max(8191)
+        + pinned.min(u32::MAX as u64) as u32;
+    let nb_mbufs = app.mbufs.unwrap_or(auto);
+    let pool =
+        Mempool::new("fm_pool", nb_mbufs, 256, 2048 + 128, -1).map_err(|e| anyhow!("{e}"))?;
+
+    let mut cfg_ports = Vec::new();
+    for &id in &used {
+        let cfg = PortConfig {
+            rx_queues: nq,
+            tx_queues: nq,
+            rx_desc: app.descriptors,
+            tx_desc: app.descriptors,
+            ..PortConfig::default()
+        };
+        let port = Port::configure(id, &cfg, &pool).map_err(|e| anyhow!("{e}"))?;
+        cfg_ports.push(port);
+    }
+    let ts_of = |id: PortId| {
+        cfg_ports
+            .iter()
+            .find(|p| p.id() == id)
+            .and_then(|p| p.rx_timestamp())
+    };
+    let drain_ticks = dpdk_ffi::tsc_hz() / 1000 * app.drain_ms;
+    let plans: Vec<WorkerPlan> = workers
+        .iter()
+        .enumerate()
+        .map(|(i, &lc)| WorkerPlan {
+            index: i as u32,
+            lcore: lc,
+            queue: QueueId(i as u16),
+            paths: paths.iter().map(|&(rx, tx)| (rx, ts_of(rx), tx)).collect(),
+            counters: Arc::new(WorkerCounters::default()),
+            first_rx_tsc: Arc::new(AtomicU64::new(0)),
+            last_rx_tsc: Arc::new(AtomicU64::new(0)),
+            done: Arc::new(AtomicBool::new(false)),
+            exit_when_drained: app.exit_when_drained,
+            drain_ticks,
+            tx_retries: app.tx_retries,
+        })
+        .collect();
+
+    for p in cfg_ports.iter_mut() {
+        p.start().map_err(|e| anyhow!("{e}"))?;
+    }
+    let started = Instant::now();
+    if workers[0] == lcore::main_lcore() {
+        worker_loop(plans[0].clone());
+    } else {
+        for plan in &plans {
+            let plan = plan.clone();
+            lcore::launch(plan.lcore, move || worker_loop(plan)).map_err(|e| anyhow!("{e}"))?;
+        }
+        // rte_eal_wait_lcore spins: sleep here until the workers are done so
+        // the main lcore leaves its core to them (and, later, serves control).
+        while !plans.iter().all(|p| p.done.load(Ordering::Acquire)) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        for plan in &plans {
+            let rc = lcore::wait(plan.lcore);
+            if rc != 0 {
+                eprintln!(
+                    "worker {} on lcore {} ended with {rc}",
+                    plan.index, plan.lcore
+                );
+            }
+        }
+    }
+    let wall = started.elapsed();
+
+    // Read the drivers' counters before stopping: stopped ports reset them.
+    let mut port_summaries = Vec::new();
+    for p in &cfg_ports {
+        let s = Port::stats(p.id()).map_err(|e| anyhow!("{e}"))?;
+        let info = p.dev_info();
+        port_summaries.push(PortSummary {
+            port: p.id().0,
+            name: info.name.clone(),
+            driver: info.driver.clone(),
+            rx_packets: s.ipackets,
+            rx_bytes: s.ibytes,
+            tx_packets: s.opackets,
+            tx_bytes: s.obytes,
+            rx_missed: s.imissed,
+            rx_errors: s.ierrors,
+            tx_errors: s.oerrors,
+            rx_nombuf: s.rx_nombuf,
+        });
+    }
+    let mut close_errors = Vec::new();
+    for p in cfg_ports.iter_mut() {
+        if let Err(e) = p.close() {
+            close_errors.push(e.to_string());
+        }
+    }
+    drop(cfg_ports);
+    drop(pool);
+
+    let worker_summaries: Vec<WorkerSummary> = plans
+        .iter()
+        .map(|p| p.counters.snapshot(p.index, p.lcore, p.queue.0))
+        .collect();
+    let first = plans
+        .iter()
+        .map(|p| p.first_rx_tsc.load(Ordering::Relaxed))
+        .filter(|&t| t != 0)
+        .min();
+    let last = plans
+        .iter()
+        .map(|p| p.last_rx_tsc.load(Ordering::Relaxed))
+        .max();
+    // The rate counts the time packets were flowing, not the drain wait.
+    let active = match (first, last) {
+        (Some(f), Some(l)) if l > f => {
+            Duration::from_secs_f64((l - f) as f64 / dpdk_ffi::tsc_hz() as f64)
+        }
+        _ => wall,
+    };
+    let totals = RunSummary::total(&worker_summaries);
+    let packet_time = match totals.rx_tsc_timed {
+        0 => "the rx timestamp (capture time on replay)",
+        n if n == totals.rx_packets => "the TSC (the ports gave no rx timestamp)",
+        _ => "the rx timestamp where present, else the TSC",
+    };
+    let summary = RunSummary {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        duration_s: active.as_secs_f64(),
+        wall_s: wall.as_secs_f64(),
+        packet_time: packet_time.to_string(),
+        ports: port_summaries,
+        totals,
+        workers: worker_summaries,
+    };
+    drop(eal);
+    if !app.quiet {
+        print!("{}", summary.render());
+    }
+    if let Some(path) = &app.summary_json {
+        let json = serde_json::to_string_pretty(&summary)?;
+        std::fs::write(path, json + "\n").with_context(|| format!("writing {}", path.display()))?;
+    }
+    if !close_errors.is_empty() {
+        bail!("closing ports: {}", close_errors.join("; "));
+    }
+    Ok(())
+}
+
+fn install_stop_signals() -> Result<()> {
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+        unsafe { signal_hook::low_level::register(sig, || STOP.store(true, Ordering::Relaxed)) }
+            .context("installing signal handlers")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_pairs() {
+        let p = |v: &[u16]| v.iter().map(|&x| PortId(x)).collect::<Vec<_>>();
+        assert_eq!(
+            port_paths(None, &p(&[0])).unwrap(),
+            vec![(PortId(0), PortId(0))]
+        );
+        assert_eq!(
+            port_paths(None, &p(&[0, 1])).unwrap(),
+            vec![(PortId(0), PortId(1)), (PortId(1), PortId(0))]
+        );
+        assert_eq!(port_paths(None, &p(&[0, 1, 2])).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn explicit_pairs_are_checked() {
+        let ports = [PortId(0), PortId(1)];
+        assert_eq!(port_paths(Some("0:0,1:1"), &ports).unwrap().len(), 2);
+        assert!(port_paths(Some("0:2"), &ports)
+            .unwrap_err()
+            .to_string()
+            .contains("does not exist"));
+        assert!(port_paths(Some("0-1"), &ports)
+            .unwrap_err()
+            .to_string()
+            .contains("RX:TX"));
+        assert!(port_paths(Some("0:1,1:0"), &ports)
+            .unwrap_err()
+            .to_string()
+            .contains("more than one"));
+    }
+
+    #[test]
+    fn vdev_values_are_found_in_both_spellings() {
+        let args: Vec<String> = [
+            "x",
+            "--vdev",
+            "net_pcap0,rx_pcap=a.pcap,tx_pcap=b.pcap",
+            "--vdev=net_pcap1,rx_pcap=c.pcap",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(vdev_kvargs(&args, "rx_pcap"), vec!["a.pcap", "c.pcap"]);
+        assert_eq!(vdev_kvargs(&args, "tx_pcap"), vec!["b.pcap"]);
+    }
+}

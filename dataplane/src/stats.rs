@@ -1,0 +1,225 @@
+//! Per-worker counters and the run summary.
+//!
+//! Each worker owns one cache-line-aligned [`WorkerCounters`] and is its only
+//! writer: it adds with a plain load and store (no locked instruction), and
+//! other threads (the summary, the control server) read with relaxed loads.
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+use serde::{Deserialize, Serialize};
+
+/// Add `n` to a counter that only the calling worker writes.
+#[inline(always)]
+pub fn bump(c: &AtomicU64, n: u64) {
+    c.store(c.load(Relaxed).wrapping_add(n), Relaxed);
+}
+
+/// One worker's counters.
+#[derive(Debug, Default)]
+#[repr(align(64))]
+pub struct WorkerCounters {
+    pub rx_packets: AtomicU64,
+    pub rx_bytes: AtomicU64,
+    pub tx_packets: AtomicU64,
+    pub tx_bytes: AtomicU64,
+    /// Packets freed after the bounded tx retry.
+    pub tx_drops: AtomicU64,
+    /// Polls that returned packets; with `rx_packets`, the mean burst size.
+    pub busy_polls: AtomicU64,
+    /// Packets without a driver rx timestamp (timed by the TSC instead).
+    pub rx_tsc_timed: AtomicU64,
+}
+
+/// A copy of one worker's counters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkerSummary {
+    pub worker: u32,
+    pub lcore: u32,
+    pub rx_queue: u16,
+    pub rx_packets: u64,
+    pub rx_bytes: u64,
+    pub tx_packets: u64,
+    pub tx_bytes: u64,
+    pub tx_drops: u64,
+    pub rx_tsc_timed: u64,
+}
+
+impl WorkerCounters {
+    pub fn snapshot(&self, worker: u32, lcore: u32, rx_queue: u16) -> WorkerSummary {
+        WorkerSummary {
+            worker,
+            lcore,
+            rx_queue,
+            rx_packets: self.rx_packets.load(Relaxed),
+            rx_bytes: self.rx_bytes.load(Relaxed),
+            tx_packets: self.tx_packets.load(Relaxed),
+            tx_bytes: self.tx_bytes.load(Relaxed),
+            tx_drops: self.tx_drops.load(Relaxed),
+            rx_tsc_timed: self.rx_tsc_timed.load(Relaxed),
+        }
+    }
+}
+
+/// One port's counters as its driver reports them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortSummary {
+    pub port: u16,
+    pub name: String,
+    pub driver: String,
+    pub rx_packets: u64,
+    pub rx_bytes: u64,
+    pub tx_packets: u64,
+    pub tx_bytes: u64,
+    pub rx_missed: u64,
+    pub rx_errors: u64,
+    pub tx_errors: u64,
+    pub rx_nombuf: u64,
+}
+
+/// What the dataplane prints at exit and writes with `--summary-json`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    pub version: String,
+    /// Seconds from the first packet received to the last (the rates' base).
+    pub duration_s: f64,
+    /// Seconds from port start to the last worker's end (includes the drain wait).
+    pub wall_s: f64,
+    /// Whether packet times came from the rx timestamp (replay) or the TSC.
+    pub packet_time: String,
+    pub ports: Vec<PortSummary>,
+    pub workers: Vec<WorkerSummary>,
+    pub totals: WorkerSummary,
+}
+
+impl RunSummary {
+    pub fn total(workers: &[WorkerSummary]) -> WorkerSummary {
+        let mut t = WorkerSummary::default();
+        for w in workers {
+            t.rx_packets += w.rx_packets;
+            t.rx_bytes += w.rx_bytes;
+            t.tx_packets += w.tx_packets;
+            t.tx_bytes += w.tx_bytes;
+            t.tx_drops += w.tx_drops;
+            t.rx_tsc_timed += w.rx_tsc_timed;
+        }
+        t
+    }
+
+    /// The human-readable table printed at exit.
+    pub fn render(&self) -> String {
+        use std::fmt::Write;
+        let mut s = String::new();
+        let secs = self.duration_s.max(1e-9);
+        let _ = writeln!(
+            s,
+            "flowmark dataplane {} — ran {:.3} s, packet time from {}",
+            self.version, self.duration_s, self.packet_time
+        );
+        let _ = writeln!(s, "\nports:");
+        let _ = writeln!(
+            s,
+            "  {:>4} {:<16} {:>12} {:>14} {:>12} {:>14} {:>8} {:>8} {:>8} {:>8}",
+            "port",
+            "name",
+            "rx pkts",
+            "rx bytes",
+            "tx pkts",
+            "tx bytes",
+            "missed",
+            "rx err",
+            "tx err",
+            "nombuf"
+        );
+        for p in &self.ports {
+            let _ = writeln!(
+                s,
+                "  {:>4} {:<16} {:>12} {:>14} {:>12} {:>14} {:>8} {:>8} {:>8} {:>8}",
+                p.port,
+                p.name,
+                p.rx_packets,
+                p.rx_bytes,
+                p.tx_packets,
+                p.tx_bytes,
+                p.rx_missed,
+                p.rx_errors,
+                p.tx_errors,
+                p.rx_nombuf
+            );
+        }
+        let _ = writeln!(s, "\nworkers:");
+        let _ = writeln!(
+            s,
+            "  {:>6} {:>5} {:>5} {:>12} {:>14} {:>12} {:>10} {:>10}",
+            "worker", "lcore", "queue", "rx pkts", "rx bytes", "tx pkts", "tx drops", "Mpps"
+        );
+        for w in self.workers.iter().chain(std::iter::once(&self.totals)) {
+            let label = if std::ptr::eq(w, &self.totals) {
+                "total".to_string()
+            } else {
+                w.worker.to_string()
+            };
+            let (lcore, queue) = if std::ptr::eq(w, &self.totals) {
+                ("".to_string(), "".to_string())
+            } else {
+                (w.lcore.to_string(), w.rx_queue.to_string())
+            };
+            let _ = writeln!(
+                s,
+                "  {:>6} {:>5} {:>5} {:>12} {:>14} {:>12} {:>10} {:>10.3}",
+                label,
+                lcore,
+                queue,
+                w.rx_packets,
+                w.rx_bytes,
+                w.tx_packets,
+                w.tx_drops,
+                w.rx_packets as f64 / secs / 1e6
+            );
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn totals_add_up_and_render_names_every_worker() {
+        let c = WorkerCounters::default();
+        bump(&c.rx_packets, 10);
+        bump(&c.tx_packets, 9);
+        bump(&c.tx_drops, 1);
+        let w0 = c.snapshot(0, 1, 0);
+        let w1 = WorkerSummary {
+            worker: 1,
+            lcore: 2,
+            rx_queue: 1,
+            rx_packets: 5,
+            tx_packets: 5,
+            ..Default::default()
+        };
+        let totals = RunSummary::total(&[w0.clone(), w1.clone()]);
+        assert_eq!(
+            (totals.rx_packets, totals.tx_packets, totals.tx_drops),
+            (15, 14, 1)
+        );
+        let s = RunSummary {
+            workers: vec![w0, w1],
+            totals,
+            duration_s: 1.0,
+            ..Default::default()
+        };
+        let text = s.render();
+        let total_line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("total"))
+            .unwrap();
+        let cols: Vec<&str> = total_line.split_whitespace().collect();
+        assert_eq!(cols[1..5], ["15", "0", "14", "1"], "{text}");
+        assert_eq!(
+            text.lines().filter(|l| l.contains("     1     0 ")).count(),
+            1,
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,123 @@
+//! Helpers for the integration tests: find the built binaries, run them
+//! with a deadline, make scratch files, compare captures.
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use dataplane::pcap::Reader;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+/// A binary of the workspace, built by `cargo build --workspace --bins`
+/// (scripts/test does that first) in the same profile as the tests.
+pub fn bin(name: &str) -> PathBuf {
+    if let Ok(p) = std::env::var(format!("FLOWMARK_{}", name.to_uppercase())) {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().expect("test binary path");
+    // target/<profile>/deps/<test> → target/<profile>/<name>
+    let p = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target dir")
+        .join(name);
+    assert!(
+        p.exists(),
+        "{} not built: run `cargo build --workspace --bins` first (scripts/test does)",
+        p.display()
+    );
+    p
+}
+
+/// The bundled real capture.
+pub fn demo_pcap() -> PathBuf {
+    root().join("data/demo/demo.pcap")
+}
+
+/// A fresh scratch directory for one test.
+pub fn scratch(test: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("flowmark-test-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("scratch dir");
+    d
+}
+
+/// A unique EAL --file-prefix, so tests running at once never share a runtime dir.
+pub fn file_prefix(test: &str) -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "fmt{}-{}-{test}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// EAL arguments for a vdev run without hugepages or PCI.
+pub fn eal_base(prefix: &str, lcores: &str) -> Vec<String> {
+    [
+        "--no-huge",
+        "--no-pci",
+        "--no-shconf",
+        "-m",
+        "512",
+        "--log-level",
+        "lib.eal:error",
+        "--file-prefix",
+        prefix,
+        "--lcores",
+        lcores,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+/// Run a command with a deadline; a hang is a test failure, not a stuck CI.
+pub fn run(cmd: &mut Command, deadline: Duration) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawning {cmd:?}: {e}"));
+    let start = Instant::now();
+    loop {
+        if child.try_wait().expect("try_wait").is_some() {
+            return child.wait_with_output().expect("output");
+        }
+        if start.elapsed() > deadline {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("output");
+            panic!(
+                "{cmd:?} still running after {deadline:?}\nstdout:\n{}\nstderr:\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Every packet's bytes, in file order.
+pub fn packets(path: &Path) -> Vec<Vec<u8>> {
+    let mut r = Reader::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut v = Vec::new();
+    while let Some(rec) = r
+        .next()
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    {
+        v.push(rec.data.to_vec());
+    }
+    v
+}
+
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
