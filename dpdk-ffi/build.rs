@@ -10,25 +10,14 @@ fn main() {
     println!("cargo:rerun-if-changed=csrc/wrapper.h");
 
     // The probe also tells cargo which libraries to link.
-    if let Err(e) = pkg_config::Config::new()
-        .atleast_version("22.11")
-        .probe("libdpdk")
-    {
-        fail(&format!(
-            "DPDK 22.11 development files not found (pkg-config libdpdk): {e}"
-        ));
+    if let Err(e) = pkg_config::Config::new().atleast_version("22.11").probe("libdpdk") {
+        fail(&format!("DPDK 22.11 development files not found (pkg-config libdpdk): {e}"));
     }
-    let out = match std::process::Command::new("pkg-config")
-        .args(["--cflags", "libdpdk"])
-        .output()
-    {
+    let out = match std::process::Command::new("pkg-config").args(["--cflags", "libdpdk"]).output() {
         Ok(out) if out.status.success() => out,
         _ => fail("`pkg-config --cflags libdpdk` failed"),
     };
-    let cflags: Vec<String> = String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .map(str::to_owned)
-        .collect();
+    let cflags: Vec<String> = String::from_utf8_lossy(&out.stdout).split_whitespace().map(str::to_owned).collect();
 
     let mut build = cc::Build::new();
     build.file("csrc/shim.c").include("csrc").warnings(false);
@@ -59,9 +48,7 @@ fn main() {
         .generate()
         .unwrap_or_else(|e| fail(&format!("bindgen failed on the DPDK headers: {e}")));
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
-    bindings
-        .write_to_file(out.join("bindings.rs"))
-        .expect("OUT_DIR is writable");
+    bindings.write_to_file(out.join("bindings.rs")).expect("OUT_DIR is writable");
 }
 
 fn fail(msg: &str) -> ! {

@@ -3,11 +3,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-pub const RUN_ABOUT: &str =
-    "flowmark dataplane: classify flows from their first packets and mark them at line rate";
+pub const RUN_ABOUT: &str = "flowmark dataplane: classify flows from their first packets and mark them at line rate";
 
-pub const RUN_USAGE: &str =
-    "dataplane [EAL OPTIONS] -- [OPTIONS]\n       dataplane split-pcap|check-pcap ...";
+pub const RUN_USAGE: &str = "dataplane [EAL OPTIONS] -- [OPTIONS]\n       dataplane split-pcap|check-pcap ...";
 
 pub const RUN_AFTER_HELP: &str = "\
 EAL options come before `--` and are DPDK's own (`dpdk-testpmd -h` lists them all).
@@ -33,7 +31,9 @@ Examples:
       --vdev 'net_pcap0,rx_pcap=split/part0.pcap,rx_pcap=split/part1.pcap,tx_pcap=o0.pcap,tx_pcap=o1.pcap' \\
       -- --exit-when-drained --summary-json summary.json
   # two NICs, traffic between them, four workers
-  dataplane -l 0-4 -a 0000:03:00.0 -a 0000:03:00.1 -- --port-pairs 0:1";
+  dataplane -l 0-4 -a 0000:03:00.0 -a 0000:03:00.1 -- --port-pairs 0:1
+  # offline: the same pipeline over capture files, one feature row per flow per checkpoint
+  dataplane extract --pcap a.pcap b.pcap --labels labels.csv --out features.csv";
 
 /// Options of a dataplane run (after `--`).
 #[derive(Debug, Clone, Parser)]
@@ -74,6 +74,65 @@ pub struct RunArgs {
     /// Do not print the summary table at exit (the JSON is still written).
     #[arg(long)]
     pub quiet: bool,
+
+    #[command(flatten)]
+    pub flows: FlowArgs,
+
+    /// Write one JSON line per flow when it ends (and for flows open at
+    /// exit): its key, times, features and end reason, under NFStream names.
+    #[arg(long, value_name = "PATH")]
+    pub flow_log: Option<PathBuf>,
+}
+
+/// Flow tracking options shared by the DPDK runner and `extract`.
+#[derive(Debug, Clone, Args)]
+pub struct FlowArgs {
+    /// Flows each worker tracks at once; memory is allocated up front. When
+    /// full, the stalest flow is evicted (and counted).
+    #[arg(long, value_name = "N", default_value_t = 65_536, value_parser = clap::value_parser!(u64).range(16..=50_000_000))]
+    pub flow_capacity: u64,
+
+    /// Idle timeouts in seconds of packet time, per protocol family:
+    /// `tcp=300,udp=60,other=30` (any subset). A TCP flow that saw FIN both
+    /// ways or RST ends 2 s after its last packet.
+    #[arg(long, value_name = "SPEC", default_value = "tcp=300,udp=60,other=30", value_parser = parse_timeouts)]
+    pub idle_timeout: dataplane::flow::Timeouts,
+}
+
+impl FlowArgs {
+    pub fn config(&self, checkpoints: dataplane::pipeline::Checkpoints) -> dataplane::pipeline::Config {
+        dataplane::pipeline::Config {
+            flow_capacity: self.flow_capacity as usize,
+            timeouts: self.idle_timeout,
+            checkpoints,
+        }
+    }
+}
+
+fn parse_timeouts(s: &str) -> Result<dataplane::flow::Timeouts, String> {
+    let mut t = dataplane::flow::Timeouts::default();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (k, v) = part.split_once('=').ok_or_else(|| format!("{part:?} is not FAMILY=SECONDS (tcp=300)"))?;
+        let secs: f64 = v.parse().map_err(|_| format!("{v:?} is not a number of seconds"))?;
+        if !(secs > 0.0 && secs <= 86_400.0) {
+            return Err(format!("{k} timeout {secs} s is outside 0..86400"));
+        }
+        let ns = (secs * 1e9) as u64;
+        match k {
+            "tcp" => t.tcp_ns = ns,
+            "udp" => t.udp_ns = ns,
+            "other" => t.other_ns = ns,
+            _ => return Err(format!("unknown family {k:?} (tcp, udp, other)")),
+        }
+    }
+    Ok(t)
+}
+
+/// Parse `--checkpoints 3,5,8`.
+pub fn parse_checkpoints(s: &str) -> Result<dataplane::pipeline::Checkpoints, String> {
+    let ks: Result<Vec<u32>, _> = s.split(',').map(|x| x.trim().parse::<u32>()).collect();
+    let ks = ks.map_err(|_| format!("{s:?} is not a list of packet counts like 3,5,8,16"))?;
+    dataplane::pipeline::Checkpoints::new(&ks)
 }
 
 /// The offline subcommands: work on capture files, no DPDK.
@@ -92,6 +151,35 @@ pub enum OfflineCmd {
     /// Read capture files through and report their packet counts, or the
     /// first problem in each (what the dataplane checks before replaying).
     CheckPcap(CheckArgs),
+    /// Run captures through the dataplane's own pipeline and write one
+    /// feature row per flow per checkpoint, with labels joined (the training
+    /// data: the same code computes features when serving).
+    Extract(ExtractArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    /// Capture files (pcap or pcapng); each is its own run of the pipeline.
+    #[arg(long = "pcap", value_name = "FILE", required = true, num_args = 1..)]
+    pub pcaps: Vec<PathBuf>,
+    /// Label files (CSV: capture or pcap; class or label; optionally
+    /// src_ip,src_port,dst_ip,dst_port,proto,first_ts for per-flow labels).
+    #[arg(long, value_name = "CSV")]
+    pub labels: Vec<PathBuf>,
+    /// The feature CSV to write.
+    #[arg(long, value_name = "CSV")]
+    pub out: PathBuf,
+    /// Packet counts at which rows are taken.
+    #[arg(long, value_name = "K,K,...", default_value = "3,5,8,16,32", value_parser = parse_checkpoints)]
+    pub checkpoints: dataplane::pipeline::Checkpoints,
+    /// Also write the flow log (JSON lines), as the DPDK runner's --flow-log does.
+    #[arg(long, value_name = "PATH")]
+    pub flow_log: Option<PathBuf>,
+    /// Only write rows of flows that have a label.
+    #[arg(long)]
+    pub labeled_only: bool,
+    #[command(flatten)]
+    pub flows: FlowArgs,
 }
 
 #[derive(Debug, Args)]
@@ -114,5 +202,5 @@ pub struct CheckArgs {
 }
 
 pub fn is_offline(first: Option<&str>) -> bool {
-    matches!(first, Some("split-pcap" | "check-pcap"))
+    matches!(first, Some("split-pcap" | "check-pcap" | "extract"))
 }

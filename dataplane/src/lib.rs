@@ -3,8 +3,19 @@
 //! benchmarks all drive the same code.
 //!
 //! - [`parse`]: zero-copy header parsing, errors counted by reason;
+//! - [`flow`]: the per-worker flow table (bidirectional keys, LRU expiry);
+//! - [`features`]: per-flow incremental features in the schema's order;
+//! - [`pipeline`]: one packet through all of the above, reporting
+//!   checkpoints and flow ends to a sink;
 //! - [`pcap`]: reading and writing capture files;
+//! - [`flowlog`]: flow records as JSON lines and feature rows as CSV;
+//! - [`labels`]: joining ground-truth labels to flows;
 //! - [`stats`]: per-worker counters and the run summary.
+pub mod features;
+pub mod flow;
+pub mod flowlog;
+pub mod labels;
 pub mod parse;
 pub mod pcap;
+pub mod pipeline;
 pub mod stats;

@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         let r = match o.cmd {
             cli::OfflineCmd::SplitPcap(a) => offline::split_pcap(&a),
             cli::OfflineCmd::CheckPcap(a) => offline::check_pcap(&a),
+            cli::OfflineCmd::Extract(a) => offline::extract(&a),
         };
         return report(r);
     }
@@ -27,10 +28,7 @@ fn main() -> ExitCode {
     // `dataplane --help` without `--` means flowmark's help, not EAL's.
     let help = ["-h", "--help", "-V", "--version"];
     let app_args: Vec<&String> = if split.is_none() {
-        let h: Vec<&String> = argv[1..]
-            .iter()
-            .filter(|a| help.contains(&a.as_str()))
-            .collect();
+        let h: Vec<&String> = argv[1..].iter().filter(|a| help.contains(&a.as_str())).collect();
         if !h.is_empty() {
             cli::RunArgs::parse_from(std::iter::once(&prog).chain(h));
             return ExitCode::SUCCESS;

@@ -1,51 +1,40 @@
 //! Offline subcommands over capture files (no DPDK).
+use std::io::Write;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 
-use crate::cli::{CheckArgs, SplitArgs};
+use crate::cli::{CheckArgs, ExtractArgs, SplitArgs};
+use dataplane::flow::EndReason;
+use dataplane::flowlog::{csv_header, csv_row, ip_string, json_line};
+use dataplane::labels::{Label, Labels};
 use dataplane::parse::{parse, symmetric_flow_hash};
 use dataplane::pcap::{self, Reader, Writer};
+use dataplane::pipeline::{FlowRef, Pipeline, Sink};
+use models::schema;
 
 pub fn split_pcap(a: &SplitArgs) -> Result<()> {
     let mut r = Reader::open(&a.input).with_context(|| format!("reading {}", a.input.display()))?;
-    std::fs::create_dir_all(&a.out_dir)
-        .with_context(|| format!("creating {}", a.out_dir.display()))?;
+    std::fs::create_dir_all(&a.out_dir).with_context(|| format!("creating {}", a.out_dir.display()))?;
     let mut outs = Vec::new();
     for i in 0..a.parts {
         let p = a.out_dir.join(format!("part{i}.pcap"));
-        outs.push(
-            Writer::create(&p, pcap::LINKTYPE_ETHERNET)
-                .with_context(|| format!("creating {}", p.display()))?,
-        );
+        outs.push(Writer::create(&p, pcap::LINKTYPE_ETHERNET).with_context(|| format!("creating {}", p.display()))?);
     }
     let mut counts = vec![0u64; a.parts as usize];
-    while let Some(rec) = r
-        .next()
-        .with_context(|| format!("reading {}", a.input.display()))?
-    {
+    while let Some(rec) = r.next().with_context(|| format!("reading {}", a.input.display()))? {
         if rec.linktype != pcap::LINKTYPE_ETHERNET {
-            bail!(
-                "{}: link type {} is not Ethernet (1)",
-                a.input.display(),
-                rec.linktype
-            );
+            bail!("{}: link type {} is not Ethernet (1)", a.input.display(), rec.linktype);
         }
         // Unparseable frames have no flow: they go to part 0, as a NIC's RSS
         // sends what it cannot hash to queue 0.
-        let part = parse(rec.data)
-            .map(|p| (symmetric_flow_hash(&p) % a.parts as u64) as usize)
-            .unwrap_or(0);
+        let part = parse(rec.data).map(|p| (symmetric_flow_hash(&p) % a.parts as u64) as usize).unwrap_or(0);
         outs[part].write(rec.ts_ns, rec.orig_len, rec.data)?;
         counts[part] += 1;
     }
     for (i, w) in outs.into_iter().enumerate() {
         w.finish()?;
-        println!(
-            "{}: {} packets",
-            a.out_dir.join(format!("part{i}.pcap")).display(),
-            counts[i]
-        );
+        println!("{}: {} packets", a.out_dir.join(format!("part{i}.pcap")).display(), counts[i]);
     }
     Ok(())
 }
@@ -77,4 +66,147 @@ pub fn check_pcap(a: &CheckArgs) -> Result<()> {
 /// Check one capture the way the dataplane does before replaying it.
 pub fn check_one(path: &Path) -> Result<pcap::FileSummary, pcap::Error> {
     pcap::check_file(path)
+}
+
+/// The extract sink: rows at checkpoints, flow log at flow ends.
+struct ExtractSink<'a> {
+    out: std::io::BufWriter<std::fs::File>,
+    flow_log: Option<&'a mut std::io::BufWriter<std::fs::File>>,
+    labels: &'a [Labels],
+    capture: String,
+    label_set: Option<usize>,
+    labeled_only: bool,
+    rows: u64,
+    labeled_flows: u64,
+    flows: u64,
+    error: Option<std::io::Error>,
+}
+
+impl ExtractSink<'_> {
+    fn label(&self, f: FlowRef<'_>) -> Option<&Label> {
+        let l = &self.labels[self.label_set?];
+        let (sa, sp) = f.src();
+        let (da, dp) = f.dst();
+        l.lookup(&self.capture, (&ip_string(sa), sp), (&ip_string(da), dp), f.key.proto, f.state.first_ns as f64 / 1e9)
+    }
+}
+
+impl Sink for ExtractSink<'_> {
+    const CHECKPOINTS: bool = true;
+
+    fn checkpoint(&mut self, f: FlowRef<'_>, k: u32, v: &schema::Vector) {
+        let label = self.label(f);
+        if self.labeled_only && label.is_none() {
+            return;
+        }
+        let (class, app, session) =
+            label.map(|l| (l.class.as_str(), l.application.as_str(), l.session.as_str())).unwrap_or(("", "", ""));
+        let session = if session.is_empty() { self.capture.as_str() } else { session };
+        let row = csv_row(&self.capture, session, f, k, class, app, v);
+        if let Err(e) = writeln!(self.out, "{row}") {
+            self.error.get_or_insert(e);
+        }
+        self.rows += 1;
+    }
+
+    fn flow_end(&mut self, f: FlowRef<'_>, reason: EndReason) {
+        self.flows += 1;
+        if self.label(f).is_some() {
+            self.labeled_flows += 1;
+        }
+        if let Some(w) = self.flow_log.as_mut() {
+            if let Err(e) = writeln!(w, "{}", json_line(f, reason, 0)) {
+                self.error.get_or_insert(e);
+            }
+        }
+    }
+}
+
+pub fn extract(a: &ExtractArgs) -> Result<()> {
+    let labels: Vec<Labels> = a.labels.iter().map(|p| Labels::load(p)).collect::<Result<_>>()?;
+    let out = std::fs::File::create(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
+    let mut out = std::io::BufWriter::new(out);
+    writeln!(out, "{}", csv_header())?;
+    let mut flow_log = match &a.flow_log {
+        Some(p) => Some(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
+        )),
+        None => None,
+    };
+    let started = std::time::Instant::now();
+    let (mut rows, mut flows, mut labeled, mut packets) = (0u64, 0u64, 0u64, 0u64);
+    let mut unparsed = 0u64;
+    let n = a.pcaps.len();
+    for (i, path) in a.pcaps.iter().enumerate() {
+        let t0 = std::time::Instant::now();
+        let mut r = Reader::open(path).with_context(|| format!("reading {}", path.display()))?;
+        // Which label file names this capture, and under which name.
+        let (label_set, capture) = labels
+            .iter()
+            .enumerate()
+            .find_map(|(j, l)| l.capture_name(path).map(|c| (Some(j), c.to_string())))
+            .unwrap_or((None, path.display().to_string()));
+        if !labels.is_empty() && label_set.is_none() {
+            eprintln!("warning: {}: no label file names this capture", path.display());
+        }
+        let mut sink = ExtractSink {
+            out,
+            flow_log: flow_log.as_mut(),
+            labels: &labels,
+            capture,
+            label_set,
+            labeled_only: a.labeled_only,
+            rows: 0,
+            labeled_flows: 0,
+            flows: 0,
+            error: None,
+        };
+        let mut pl = Pipeline::new(a.flows.config(a.checkpoints));
+        let mut file_packets = 0u64;
+        let mut frame = Vec::with_capacity(pcap::MAX_RECORD);
+        while let Some(rec) = r.next().with_context(|| format!("reading {}", path.display()))? {
+            if rec.linktype != pcap::LINKTYPE_ETHERNET {
+                bail!("{}: link type {} is not Ethernet (1)", path.display(), rec.linktype);
+            }
+            frame.clear();
+            frame.extend_from_slice(rec.data);
+            pl.process(&mut frame, rec.orig_len, rec.ts_ns, &mut sink);
+            file_packets += 1;
+            if file_packets.is_multiple_of(1_000_000) {
+                eprintln!("  {}: {file_packets} packets...", path.display());
+            }
+        }
+        pl.flush(&mut sink);
+        if let Some(e) = sink.error.take() {
+            return Err(e).with_context(|| format!("writing {}", a.out.display()));
+        }
+        let c = pl.counters().snapshot();
+        unparsed += c.parse_errors.values().sum::<u64>();
+        eprintln!(
+            "[{}/{n}] {}: {file_packets} packets, {} flows ({} labeled), {} rows, {:.2} s",
+            i + 1,
+            path.display(),
+            sink.flows,
+            sink.labeled_flows,
+            sink.rows,
+            t0.elapsed().as_secs_f64()
+        );
+        rows += sink.rows;
+        flows += sink.flows;
+        labeled += sink.labeled_flows;
+        packets += file_packets;
+        out = sink.out;
+    }
+    out.flush()?;
+    if let Some(w) = flow_log.as_mut() {
+        w.flush()?;
+    }
+    eprintln!(
+        "extract: {n} captures, {packets} packets ({unparsed} not parsed to a flow), {flows} flows ({labeled} labeled), \
+         {rows} rows at checkpoints {:?} -> {} in {:.1} s",
+        a.checkpoints.as_slice(),
+        a.out.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }

@@ -157,12 +157,7 @@ fn be16(b: &[u8], at: usize) -> Option<u16> {
 
 #[inline]
 fn be32(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes([
-        *b.get(at)?,
-        *b.get(at + 1)?,
-        *b.get(at + 2)?,
-        *b.get(at + 3)?,
-    ]))
+    Some(u32::from_be_bytes([*b.get(at)?, *b.get(at + 1)?, *b.get(at + 2)?, *b.get(at + 3)?]))
 }
 
 /// Parse an Ethernet frame down to its transport header.
@@ -171,10 +166,7 @@ pub fn parse(frame: &[u8]) -> Result<Parsed, ParseError> {
     let mut ethertype = be16(frame, 12).ok_or(ParseError::TruncatedEthernet)?;
     let mut off = 14usize;
     let mut tags = 0;
-    while matches!(
-        ethertype,
-        ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD
-    ) {
+    while matches!(ethertype, ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD) {
         if tags == MAX_VLAN_TAGS {
             return Err(ParseError::NonIp);
         }
@@ -343,11 +335,7 @@ fn parse_transport(b: &[u8], l4: usize, ip_end: usize, p: &mut Parsed) -> Result
             if p.fragment == Fragment::None && (ulen < 8 || l4 + ulen > ip_end) {
                 return Err(ParseError::BadUdpLength);
             }
-            let end = if p.fragment == Fragment::None {
-                l4 + ulen
-            } else {
-                ip_end
-            };
+            let end = if p.fragment == Fragment::None { l4 + ulen } else { ip_end };
             set_payload(p, b, l4 + 8, end);
         }
         PROTO_ICMP | PROTO_ICMPV6 => {
@@ -409,10 +397,7 @@ pub fn symmetric_flow_hash(p: &Parsed) -> u64 {
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     };
     lo.0.iter().chain(hi.0.iter()).for_each(|&x| eat(x));
-    lo.1.to_be_bytes()
-        .iter()
-        .chain(hi.1.to_be_bytes().iter())
-        .for_each(|&x| eat(x));
+    lo.1.to_be_bytes().iter().chain(hi.1.to_be_bytes().iter()).for_each(|&x| eat(x));
     eat(p.proto);
     p.vlan.to_be_bytes().iter().for_each(|&x| eat(x));
     h
@@ -425,11 +410,11 @@ mod tests {
     /// Frame 5 of data/demo/demo.pcap: a Linux curl's TCP SYN to port 443
     /// with MSS, SACK-permitted, timestamps and window scale options.
     const SYN: [u8; 74] = [
-        0x5e, 0x2d, 0xfe, 0xae, 0x2e, 0x34, 0x4a, 0x55, 0x96, 0xa4, 0x29, 0x8b, 0x08, 0x00, 0x45,
-        0x00, 0x00, 0x3c, 0x06, 0x15, 0x40, 0x00, 0x40, 0x06, 0x20, 0x0b, 0x0a, 0x4d, 0x00, 0x01,
-        0x0a, 0x4d, 0x00, 0x02, 0x96, 0xe0, 0x01, 0xbb, 0x5e, 0xcf, 0xe4, 0xcb, 0x00, 0x00, 0x00,
-        0x00, 0xa0, 0x02, 0xfa, 0xf0, 0x31, 0xa9, 0x00, 0x00, 0x02, 0x04, 0x05, 0xb4, 0x04, 0x02,
-        0x08, 0x0a, 0xfc, 0x56, 0x2e, 0x39, 0x00, 0x00, 0x00, 0x00, 0x01, 0x03, 0x03, 0x0a,
+        0x5e, 0x2d, 0xfe, 0xae, 0x2e, 0x34, 0x4a, 0x55, 0x96, 0xa4, 0x29, 0x8b, 0x08, 0x00, 0x45, 0x00, 0x00, 0x3c,
+        0x06, 0x15, 0x40, 0x00, 0x40, 0x06, 0x20, 0x0b, 0x0a, 0x4d, 0x00, 0x01, 0x0a, 0x4d, 0x00, 0x02, 0x96, 0xe0,
+        0x01, 0xbb, 0x5e, 0xcf, 0xe4, 0xcb, 0x00, 0x00, 0x00, 0x00, 0xa0, 0x02, 0xfa, 0xf0, 0x31, 0xa9, 0x00, 0x00,
+        0x02, 0x04, 0x05, 0xb4, 0x04, 0x02, 0x08, 0x0a, 0xfc, 0x56, 0x2e, 0x39, 0x00, 0x00, 0x00, 0x00, 0x01, 0x03,
+        0x03, 0x0a,
     ];
 
     #[test]
@@ -440,10 +425,7 @@ mod tests {
         assert_eq!((p.src_port, p.dst_port), (38624, 443));
         let t = p.tcp.unwrap();
         assert_eq!(t.flags, tcp_flags::SYN);
-        assert_eq!(
-            (t.mss, t.wscale, t.sack_permitted, t.timestamps),
-            (Some(1460), Some(10), true, true)
-        );
+        assert_eq!((t.mss, t.wscale, t.sack_permitted, t.timestamps), (Some(1460), Some(10), true, true));
         assert_eq!(t.window, 64240);
         assert_eq!(p.payload_len, 0);
         assert_eq!(p.ttl, 64);
@@ -511,10 +493,7 @@ mod tests {
     #[test]
     fn ipv6_extension_chain_is_followed_and_bounded() {
         let p = parse(&ipv6_udp(&[17, 0, 0, 0, 0, 0, 0, 0], 0)).unwrap();
-        assert_eq!(
-            (p.proto, p.src_port, p.dst_port, p.payload_len),
-            (PROTO_UDP, 5000, 53, 4)
-        );
+        assert_eq!((p.proto, p.src_port, p.dst_port, p.payload_len), (PROTO_UDP, 5000, 53, 4));
         // Nine hop-by-hop headers, each pointing at the next: refused.
         let mut ext = Vec::new();
         for _ in 0..9 {

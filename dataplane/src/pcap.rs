@@ -45,27 +45,14 @@ impl fmt::Display for Error {
         match self {
             Error::Io(e) => write!(f, "{e}"),
             Error::Empty => write!(f, "the file is empty (0 bytes): not a capture"),
-            Error::NotPcap(m) => write!(
-                f,
-                "not a pcap or pcapng file (starts with {:02x} {:02x} {:02x} {:02x})",
-                m[0], m[1], m[2], m[3]
-            ),
-            Error::Truncated {
-                record,
-                offset,
-                what,
-            } => {
+            Error::NotPcap(m) => {
+                write!(f, "not a pcap or pcapng file (starts with {:02x} {:02x} {:02x} {:02x})", m[0], m[1], m[2], m[3])
+            }
+            Error::Truncated { record, offset, what } => {
                 write!(f, "truncated: the file ends inside {what} of record {record} (byte offset {offset})")
             }
-            Error::Corrupt {
-                record,
-                offset,
-                what,
-            } => {
-                write!(
-                    f,
-                    "corrupt at record {record} (byte offset {offset}): {what}"
-                )
+            Error::Corrupt { record, offset, what } => {
+                write!(f, "corrupt at record {record} (byte offset {offset}): {what}")
             }
         }
     }
@@ -161,29 +148,13 @@ impl<R: Read> Reader<R> {
             return Err(Error::Empty);
         }
         if n < 4 {
-            return Err(Error::Truncated {
-                record: 0,
-                offset: 0,
-                what: "the file header",
-            });
+            return Err(Error::Truncated { record: 0, offset: 0, what: "the file header" });
         }
         let format = match magic {
-            [0xd4, 0xc3, 0xb2, 0xa1] => Format::Pcap {
-                nanos: false,
-                big_endian: false,
-            },
-            [0xa1, 0xb2, 0xc3, 0xd4] => Format::Pcap {
-                nanos: false,
-                big_endian: true,
-            },
-            [0x4d, 0x3c, 0xb2, 0xa1] => Format::Pcap {
-                nanos: true,
-                big_endian: false,
-            },
-            [0xa1, 0xb2, 0x3c, 0x4d] => Format::Pcap {
-                nanos: true,
-                big_endian: true,
-            },
+            [0xd4, 0xc3, 0xb2, 0xa1] => Format::Pcap { nanos: false, big_endian: false },
+            [0xa1, 0xb2, 0xc3, 0xd4] => Format::Pcap { nanos: false, big_endian: true },
+            [0x4d, 0x3c, 0xb2, 0xa1] => Format::Pcap { nanos: true, big_endian: false },
+            [0xa1, 0xb2, 0x3c, 0x4d] => Format::Pcap { nanos: true, big_endian: true },
             [0x0a, 0x0d, 0x0d, 0x0a] => Format::PcapNg,
             m => return Err(Error::NotPcap(m)),
         };
@@ -201,11 +172,7 @@ impl<R: Read> Reader<R> {
             Format::Pcap { big_endian, .. } => {
                 let mut h = [0u8; 20];
                 if read_full(&mut r.inner, &mut h)? < 20 {
-                    return Err(Error::Truncated {
-                        record: 0,
-                        offset: 4,
-                        what: "the file header",
-                    });
+                    return Err(Error::Truncated { record: 0, offset: 4, what: "the file header" });
                 }
                 r.offset = 24;
                 r.linktype = u32_at(&h, 16, big_endian) & 0x0fff_ffff;
@@ -215,11 +182,7 @@ impl<R: Read> Reader<R> {
                 // the byte-order magic, so read both, then the rest.
                 let mut h = [0u8; 8];
                 if read_full(&mut r.inner, &mut h)? < 8 {
-                    return Err(Error::Truncated {
-                        record: 0,
-                        offset: 4,
-                        what: "the section header",
-                    });
+                    return Err(Error::Truncated { record: 0, offset: 4, what: "the section header" });
                 }
                 r.ng_big_endian = match [h[4], h[5], h[6], h[7]] {
                     [0x1a, 0x2b, 0x3c, 0x4d] => true,
@@ -264,11 +227,7 @@ impl<R: Read> Reader<R> {
         self.buf.resize(len, 0);
         let got = read_full(&mut self.inner, &mut self.buf[..len])?;
         if got < len {
-            return Err(Error::Truncated {
-                record: self.records + 1,
-                offset: self.offset,
-                what,
-            });
+            return Err(Error::Truncated { record: self.records + 1, offset: self.offset, what });
         }
         self.offset += len as u64;
         Ok(())
@@ -277,11 +236,7 @@ impl<R: Read> Reader<R> {
     fn skip(&mut self, len: usize, record: u64, what: &'static str) -> Result<(), Error> {
         let copied = io::copy(&mut (&mut self.inner).take(len as u64), &mut io::sink())?;
         if copied < len as u64 {
-            return Err(Error::Truncated {
-                record,
-                offset: self.offset,
-                what,
-            });
+            return Err(Error::Truncated { record, offset: self.offset, what });
         }
         self.offset += len as u64;
         Ok(())
@@ -303,11 +258,7 @@ impl<R: Read> Reader<R> {
             return Ok(None);
         }
         if got < 16 {
-            return Err(Error::Truncated {
-                record: self.records + 1,
-                offset: self.offset,
-                what: "the record header",
-            });
+            return Err(Error::Truncated { record: self.records + 1, offset: self.offset, what: "the record header" });
         }
         let start = self.offset;
         self.offset += 16;
@@ -325,12 +276,7 @@ impl<R: Read> Reader<R> {
         self.fill(incl, "the packet data")?;
         self.records += 1;
         let ts_ns = sec * 1_000_000_000 + if nanos { frac } else { frac * 1000 };
-        Ok(Some(Record {
-            ts_ns,
-            orig_len: orig.max(incl as u32),
-            data: &self.buf[..incl],
-            linktype: self.linktype,
-        }))
+        Ok(Some(Record { ts_ns, orig_len: orig.max(incl as u32), data: &self.buf[..incl], linktype: self.linktype }))
     }
 
     fn next_pcapng(&mut self) -> Result<Option<Record<'_>>, Error> {
@@ -343,11 +289,7 @@ impl<R: Read> Reader<R> {
             }
             let start = self.offset;
             if got < 8 {
-                return Err(Error::Truncated {
-                    record: self.records + 1,
-                    offset: start,
-                    what: "a block header",
-                });
+                return Err(Error::Truncated { record: self.records + 1, offset: start, what: "a block header" });
             }
             self.offset += 8;
             let btype = u32_at(&h, 0, big);
@@ -408,13 +350,9 @@ impl<R: Read> Reader<R> {
                         if code == 9 && olen >= 1 {
                             let v = b[o + 4];
                             let exp = (v & 0x7f) as u32;
-                            units = if v & 0x80 != 0 {
-                                2u64.checked_pow(exp)
-                            } else {
-                                10u64.checked_pow(exp)
-                            }
-                            .unwrap_or(1_000_000_000)
-                            .max(1);
+                            units = if v & 0x80 != 0 { 2u64.checked_pow(exp) } else { 10u64.checked_pow(exp) }
+                                .unwrap_or(1_000_000_000)
+                                .max(1);
                         }
                         o += 4 + olen.div_ceil(4) * 4;
                     }
@@ -442,20 +380,13 @@ impl<R: Read> Reader<R> {
                             what: format!("packet length {incl} overruns its block"),
                         });
                     }
-                    let (lt, units) =
-                        self.interfaces
-                            .get(iface)
-                            .copied()
-                            .ok_or_else(|| Error::Corrupt {
-                                record: self.records + 1,
-                                offset: start,
-                                what: format!("packet names undeclared interface {iface}"),
-                            })?;
-                    let ts_ns = if units == 1_000_000_000 {
-                        ts
-                    } else {
-                        ((ts as u128) * 1_000_000_000 / units as u128) as u64
-                    };
+                    let (lt, units) = self.interfaces.get(iface).copied().ok_or_else(|| Error::Corrupt {
+                        record: self.records + 1,
+                        offset: start,
+                        what: format!("packet names undeclared interface {iface}"),
+                    })?;
+                    let ts_ns =
+                        if units == 1_000_000_000 { ts } else { ((ts as u128) * 1_000_000_000 / units as u128) as u64 };
                     self.records += 1;
                     return Ok(Some(Record {
                         ts_ns,
@@ -475,18 +406,9 @@ impl<R: Read> Reader<R> {
                     }
                     let orig = u32_at(b, 0, big);
                     let incl = (orig as usize).min(body - 4);
-                    let lt = self
-                        .interfaces
-                        .first()
-                        .map(|i| i.0)
-                        .unwrap_or(LINKTYPE_ETHERNET);
+                    let lt = self.interfaces.first().map(|i| i.0).unwrap_or(LINKTYPE_ETHERNET);
                     self.records += 1;
-                    return Ok(Some(Record {
-                        ts_ns: 0,
-                        orig_len: orig,
-                        data: &self.buf[4..4 + incl],
-                        linktype: lt,
-                    }));
+                    return Ok(Some(Record { ts_ns: 0, orig_len: orig, data: &self.buf[4..4 + incl], linktype: lt }));
                 }
                 _ => {} // statistics, name resolution, custom: not packets
             }
@@ -507,13 +429,7 @@ pub struct FileSummary {
 /// Read a whole capture and report its size, or the first problem in it.
 pub fn check_file(path: &Path) -> Result<FileSummary, Error> {
     let mut r = Reader::open(path)?;
-    let mut s = FileSummary {
-        format: r.format(),
-        packets: 0,
-        bytes: 0,
-        first_ts_ns: 0,
-        last_ts_ns: 0,
-    };
+    let mut s = FileSummary { format: r.format(), packets: 0, bytes: 0, first_ts_ns: 0, last_ts_ns: 0 };
     while let Some(rec) = r.next()? {
         if s.packets == 0 {
             s.first_ts_ns = rec.ts_ns;
@@ -554,8 +470,7 @@ impl<W: Write> Writer<W> {
         self.out.write_all(&sec.to_le_bytes())?;
         self.out.write_all(&ns.to_le_bytes())?;
         self.out.write_all(&(data.len() as u32).to_le_bytes())?;
-        self.out
-            .write_all(&orig_len.max(data.len() as u32).to_le_bytes())?;
+        self.out.write_all(&orig_len.max(data.len() as u32).to_le_bytes())?;
         self.out.write_all(data)
     }
 
@@ -583,10 +498,7 @@ mod tests {
         let a = r.next().unwrap().unwrap();
         assert_eq!((a.ts_ns, a.orig_len, a.data.len()), (1_000_000_123, 60, 60));
         let b = r.next().unwrap().unwrap();
-        assert_eq!(
-            (b.ts_ns, b.orig_len, b.data.len()),
-            (2_000_000_456, 1514, 100)
-        );
+        assert_eq!((b.ts_ns, b.orig_len, b.data.len()), (2_000_000_456, 1514, 100));
         assert!(b.data.iter().all(|&x| x == 2));
         assert!(r.next().unwrap().is_none());
     }
@@ -670,10 +582,7 @@ mod tests {
         f.extend_from_slice(&40u32.to_le_bytes());
         let mut r = Reader::new(&f[..]).unwrap();
         let rec = r.next().unwrap().unwrap();
-        assert_eq!(
-            (rec.ts_ns, rec.orig_len, rec.data, rec.linktype),
-            (1500, 64, &[1, 2, 3, 4, 5][..], 1)
-        );
+        assert_eq!((rec.ts_ns, rec.orig_len, rec.data, rec.linktype), (1500, 64, &[1, 2, 3, 4, 5][..], 1));
         assert!(r.next().unwrap().is_none());
     }
 }

@@ -5,37 +5,90 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use std::fs::File;
+use std::io::{BufWriter, Write};
+
 use anyhow::{anyhow, bail, Context, Result};
+use crossbeam::queue::ArrayQueue;
 use dpdk_ffi::{lcore, Burst, Eal, Mempool, Port, PortConfig, PortId, QueueId, RxTimestamp};
 
 use crate::cli::RunArgs;
-use dataplane::stats::{bump, PortSummary, RunSummary, WorkerCounters, WorkerSummary};
+use dataplane::flow::EndReason;
+use dataplane::flowlog::{json_line, FlowRecord};
+use dataplane::pipeline::{Checkpoints, FlowRef, Pipeline, Sink};
+use dataplane::stats::{
+    bump, PipelineCounters, PipelineSummary, PortSummary, RunSummary, WorkerCounters, WorkerSummary,
+};
+
+/// Ended flows each worker can hand to the flow-log writer before it must
+/// count drops (about 1 KiB each).
+const FLOW_LOG_QUEUE: usize = 8192;
 
 /// Set by SIGINT/SIGTERM; workers stop at their next poll.
 static STOP: AtomicBool = AtomicBool::new(false);
 
 /// What one worker polls and where it sends.
-#[derive(Clone)]
 struct WorkerPlan {
     index: u32,
     lcore: u32,
     queue: QueueId,
     /// (rx port, its rx timestamp field, tx port)
     paths: Vec<(PortId, Option<RxTimestamp>, PortId)>,
-    counters: Arc<WorkerCounters>,
-    /// TSC of the first and last packet this worker received (0: none).
-    first_rx_tsc: Arc<AtomicU64>,
-    last_rx_tsc: Arc<AtomicU64>,
-    /// Set when the worker loop has returned.
-    done: Arc<AtomicBool>,
+    pipeline: Pipeline,
+    shared: Arc<WorkerShared>,
     exit_when_drained: bool,
     drain_ticks: u64,
     tx_retries: u32,
 }
 
-fn worker_loop(plan: WorkerPlan) -> i32 {
+/// What a worker shares with the main lcore (read there, written here).
+struct WorkerShared {
+    counters: WorkerCounters,
+    pipeline: Arc<PipelineCounters>,
+    /// Ended flows on their way to the flow log, when there is one.
+    flow_log: Option<ArrayQueue<FlowRecord>>,
+    /// TSC of the first and last packet this worker received (0: none).
+    first_rx_tsc: AtomicU64,
+    last_rx_tsc: AtomicU64,
+    /// Set when the worker loop has returned.
+    done: AtomicBool,
+}
+
+/// Hands ended flows to the main lcore's flow-log writer.
+struct LogSink<'a> {
+    shared: &'a WorkerShared,
+    worker: u16,
+    /// At the end of the run: wait for room instead of counting a drop.
+    blocking: bool,
+}
+
+impl Sink for LogSink<'_> {
+    #[inline]
+    fn flow_end(&mut self, f: FlowRef<'_>, reason: EndReason) {
+        let Some(q) = &self.shared.flow_log else { return };
+        let mut rec = FlowRecord { key: *f.key, state: *f.state, reason, worker: self.worker };
+        loop {
+            match q.push(rec) {
+                Ok(()) => return,
+                Err(back) if self.blocking => {
+                    rec = back;
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                Err(_) => {
+                    bump(&self.shared.pipeline.flow_log_dropped, 1);
+                    return;
+                }
+            }
+        }
+    }
+}
+
+fn worker_loop(mut plan: WorkerPlan) -> i32 {
     let mut burst = Burst::new();
-    let c = &*plan.counters;
+    let shared = plan.shared.clone();
+    let c = &shared.counters;
+    let mut sink = LogSink { shared: &shared, worker: plan.index as u16, blocking: false };
+    let hz = dpdk_ffi::tsc_hz().max(1) as u128;
     let mut idle_since = 0u64;
     let mut first = 0u64;
     let mut last = 0u64;
@@ -47,12 +100,22 @@ fn worker_loop(plan: WorkerPlan) -> i32 {
                 continue;
             }
             got += n;
+            // One clock read per burst, for ports without rx timestamps.
+            let tsc_ns = (dpdk_ffi::rdtsc() as u128 * 1_000_000_000 / hz) as u64;
             let mut bytes = 0u64;
             let mut untimed = 0u64;
             for i in 0..n {
-                if let Some(p) = burst.packet(i) {
-                    bytes += p.pkt_len() as u64;
-                    untimed += p.rx_timestamp(ts_field).is_none() as u64;
+                if let Some(mut p) = burst.packet(i) {
+                    let len = p.pkt_len();
+                    bytes += len as u64;
+                    let ts = match p.rx_timestamp(ts_field) {
+                        Some(ts) => ts,
+                        None => {
+                            untimed += 1;
+                            tsc_ns
+                        }
+                    };
+                    plan.pipeline.process(p.data_mut(), len, ts, &mut sink);
                 }
             }
             bump(&c.rx_tsc_timed, untimed);
@@ -70,7 +133,7 @@ fn worker_loop(plan: WorkerPlan) -> i32 {
             last = dpdk_ffi::rdtsc();
             if first == 0 {
                 first = last;
-                plan.first_rx_tsc.store(first, Ordering::Relaxed);
+                shared.first_rx_tsc.store(first, Ordering::Relaxed);
             }
             idle_since = 0;
         } else if plan.exit_when_drained {
@@ -82,8 +145,10 @@ fn worker_loop(plan: WorkerPlan) -> i32 {
             }
         }
     }
-    plan.last_rx_tsc.store(last, Ordering::Relaxed);
-    plan.done.store(true, Ordering::Release);
+    shared.last_rx_tsc.store(last, Ordering::Relaxed);
+    sink.blocking = true;
+    plan.pipeline.flush(&mut sink);
+    shared.done.store(true, Ordering::Release);
     0
 }
 
@@ -105,22 +170,15 @@ pub fn port_paths(spec: Option<&str>, ports: &[PortId]) -> Result<Vec<(PortId, P
         }
         Some(spec) => {
             for pair in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-                let (a, b) = pair.split_once(':').ok_or_else(|| {
-                    anyhow!("--port-pairs: {pair:?} is not RX:TX (for example 0:1)")
-                })?;
+                let (a, b) = pair
+                    .split_once(':')
+                    .ok_or_else(|| anyhow!("--port-pairs: {pair:?} is not RX:TX (for example 0:1)"))?;
                 let parse = |s: &str| -> Result<PortId> {
-                    let id: u16 = s
-                        .trim()
-                        .parse()
-                        .map_err(|_| anyhow!("--port-pairs: {s:?} is not a port number"))?;
+                    let id: u16 = s.trim().parse().map_err(|_| anyhow!("--port-pairs: {s:?} is not a port number"))?;
                     if !ports.contains(&PortId(id)) {
                         bail!(
                             "--port-pairs: port {id} does not exist (ports: {})",
-                            ports
-                                .iter()
-                                .map(|p| p.0.to_string())
-                                .collect::<Vec<_>>()
-                                .join(", ")
+                            ports.iter().map(|p| p.0.to_string()).collect::<Vec<_>>().join(", ")
                         );
                     }
                     Ok(PortId(id))
@@ -173,9 +231,7 @@ pub fn vdev_kvargs<'a>(eal_args: &'a [String], key: &str) -> Vec<&'a str> {
 /// stops early gives numbers nobody can trust. Returns the total packet count
 /// of the `infinite_rx` inputs (the pool must hold all of them).
 fn check_replay_files(eal_args: &[String]) -> Result<u64> {
-    let infinite = !vdev_kvargs(eal_args, "infinite_rx")
-        .iter()
-        .all(|v| *v == "0");
+    let infinite = !vdev_kvargs(eal_args, "infinite_rx").iter().all(|v| *v == "0");
     let mut pinned = 0u64;
     for f in vdev_kvargs(eal_args, "rx_pcap") {
         let s = dataplane::pcap::check_file(f.as_ref()).map_err(|e| anyhow!("rx_pcap={f}: {e}"))?;
@@ -188,10 +244,7 @@ fn check_replay_files(eal_args: &[String]) -> Result<u64> {
     }
     for f in vdev_kvargs(eal_args, "tx_pcap") {
         let p = PathBuf::from(f);
-        let dir = p
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(".".as_ref());
+        let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(".".as_ref());
         if !dir.is_dir() {
             bail!("tx_pcap={f}: directory {} does not exist", dir.display());
         }
@@ -229,11 +282,9 @@ pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
     let nq = workers.len() as u16;
 
     let per_queue = app.descriptors as u32 * 2 + dpdk_ffi::BURST_MAX as u32;
-    let auto = (used.len() as u32 * nq as u32 * per_queue + 4096).max(8191)
-        + pinned.min(u32::MAX as u64) as u32;
+    let auto = (used.len() as u32 * nq as u32 * per_queue + 4096).max(8191) + pinned.min(u32::MAX as u64) as u32;
     let nb_mbufs = app.mbufs.unwrap_or(auto);
-    let pool =
-        Mempool::new("fm_pool", nb_mbufs, 256, 2048 + 128, -1).map_err(|e| anyhow!("{e}"))?;
+    let pool = Mempool::new("fm_pool", nb_mbufs, 256, 2048 + 128, -1).map_err(|e| anyhow!("{e}"))?;
 
     let mut cfg_ports = Vec::new();
     for &id in &used {
@@ -247,54 +298,83 @@ pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
         let port = Port::configure(id, &cfg, &pool).map_err(|e| anyhow!("{e}"))?;
         cfg_ports.push(port);
     }
-    let ts_of = |id: PortId| {
-        cfg_ports
-            .iter()
-            .find(|p| p.id() == id)
-            .and_then(|p| p.rx_timestamp())
-    };
+    let ts_of = |id: PortId| cfg_ports.iter().find(|p| p.id() == id).and_then(|p| p.rx_timestamp());
     let drain_ticks = dpdk_ffi::tsc_hz() / 1000 * app.drain_ms;
-    let plans: Vec<WorkerPlan> = workers
-        .iter()
-        .enumerate()
-        .map(|(i, &lc)| WorkerPlan {
+    let pipeline_cfg = app.flows.config(Checkpoints::default());
+    let mut plans: Vec<WorkerPlan> = Vec::new();
+    for (i, &lc) in workers.iter().enumerate() {
+        let pipeline = Pipeline::new(pipeline_cfg);
+        let shared = Arc::new(WorkerShared {
+            counters: WorkerCounters::default(),
+            pipeline: pipeline.counters(),
+            flow_log: app.flow_log.as_ref().map(|_| ArrayQueue::new(FLOW_LOG_QUEUE)),
+            first_rx_tsc: AtomicU64::new(0),
+            last_rx_tsc: AtomicU64::new(0),
+            done: AtomicBool::new(false),
+        });
+        plans.push(WorkerPlan {
             index: i as u32,
             lcore: lc,
             queue: QueueId(i as u16),
             paths: paths.iter().map(|&(rx, tx)| (rx, ts_of(rx), tx)).collect(),
-            counters: Arc::new(WorkerCounters::default()),
-            first_rx_tsc: Arc::new(AtomicU64::new(0)),
-            last_rx_tsc: Arc::new(AtomicU64::new(0)),
-            done: Arc::new(AtomicBool::new(false)),
+            pipeline,
+            shared,
             exit_when_drained: app.exit_when_drained,
             drain_ticks,
             tx_retries: app.tx_retries,
-        })
-        .collect();
+        });
+    }
+    let shared: Vec<(u32, u32, u16, Arc<WorkerShared>)> =
+        plans.iter().map(|p| (p.index, p.lcore, p.queue.0, p.shared.clone())).collect();
+    let mut flow_log = match &app.flow_log {
+        Some(p) => Some(BufWriter::new(File::create(p).with_context(|| format!("creating flow log {}", p.display()))?)),
+        None => None,
+    };
 
     for p in cfg_ports.iter_mut() {
         p.start().map_err(|e| anyhow!("{e}"))?;
     }
     let started = Instant::now();
-    if workers[0] == lcore::main_lcore() {
-        worker_loop(plans[0].clone());
+    let on_main = workers[0] == lcore::main_lcore();
+    if on_main {
+        let plan = plans.pop().expect("one plan");
+        worker_loop(plan);
     } else {
-        for plan in &plans {
-            let plan = plan.clone();
-            lcore::launch(plan.lcore, move || worker_loop(plan)).map_err(|e| anyhow!("{e}"))?;
+        for plan in plans.drain(..) {
+            let lc = plan.lcore;
+            lcore::launch(lc, move || worker_loop(plan)).map_err(|e| anyhow!("{e}"))?;
         }
-        // rte_eal_wait_lcore spins: sleep here until the workers are done so
-        // the main lcore leaves its core to them (and, later, serves control).
-        while !plans.iter().all(|p| p.done.load(Ordering::Acquire)) {
+    }
+    // The main lcore writes the flow log while the workers run. It sleeps
+    // between looks (rte_eal_wait_lcore would spin on its core).
+    let mut log_error = None;
+    loop {
+        let all_done = shared.iter().all(|w| w.3.done.load(Ordering::Acquire));
+        let mut wrote = 0;
+        for (_, _, _, w) in &shared {
+            if let Some(q) = &w.flow_log {
+                while let Some(rec) = q.pop() {
+                    wrote += 1;
+                    if let (Some(f), None) = (flow_log.as_mut(), &log_error) {
+                        if let Err(e) = writeln!(f, "{}", json_line(rec.as_ref(), rec.reason, rec.worker)) {
+                            log_error = Some(e);
+                        }
+                    }
+                }
+            }
+        }
+        if all_done && wrote == 0 {
+            break;
+        }
+        if wrote == 0 {
             std::thread::sleep(Duration::from_millis(5));
         }
-        for plan in &plans {
-            let rc = lcore::wait(plan.lcore);
+    }
+    if !on_main {
+        for (index, lc, _, _) in &shared {
+            let rc = lcore::wait(*lc);
             if rc != 0 {
-                eprintln!(
-                    "worker {} on lcore {} ended with {rc}",
-                    plan.index, plan.lcore
-                );
+                eprintln!("worker {index} on lcore {lc} ended with {rc}");
             }
         }
     }
@@ -328,24 +408,17 @@ pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
     drop(cfg_ports);
     drop(pool);
 
-    let worker_summaries: Vec<WorkerSummary> = plans
-        .iter()
-        .map(|p| p.counters.snapshot(p.index, p.lcore, p.queue.0))
-        .collect();
-    let first = plans
-        .iter()
-        .map(|p| p.first_rx_tsc.load(Ordering::Relaxed))
-        .filter(|&t| t != 0)
-        .min();
-    let last = plans
-        .iter()
-        .map(|p| p.last_rx_tsc.load(Ordering::Relaxed))
-        .max();
+    let worker_summaries: Vec<WorkerSummary> =
+        shared.iter().map(|(i, lc, q, w)| w.counters.snapshot(*i, *lc, *q)).collect();
+    let mut pipeline_summary = PipelineSummary::default();
+    for (_, _, _, w) in &shared {
+        pipeline_summary.add(&w.pipeline.snapshot());
+    }
+    let first = shared.iter().map(|w| w.3.first_rx_tsc.load(Ordering::Relaxed)).filter(|&t| t != 0).min();
+    let last = shared.iter().map(|w| w.3.last_rx_tsc.load(Ordering::Relaxed)).max();
     // The rate counts the time packets were flowing, not the drain wait.
     let active = match (first, last) {
-        (Some(f), Some(l)) if l > f => {
-            Duration::from_secs_f64((l - f) as f64 / dpdk_ffi::tsc_hz() as f64)
-        }
+        (Some(f), Some(l)) if l > f => Duration::from_secs_f64((l - f) as f64 / dpdk_ffi::tsc_hz() as f64),
         _ => wall,
     };
     let totals = RunSummary::total(&worker_summaries);
@@ -362,6 +435,7 @@ pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
         ports: port_summaries,
         totals,
         workers: worker_summaries,
+        pipeline: pipeline_summary,
     };
     drop(eal);
     if !app.quiet {
@@ -370,6 +444,14 @@ pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
     if let Some(path) = &app.summary_json {
         let json = serde_json::to_string_pretty(&summary)?;
         std::fs::write(path, json + "\n").with_context(|| format!("writing {}", path.display()))?;
+    }
+    if let Some(mut f) = flow_log {
+        if log_error.is_none() {
+            log_error = f.flush().err();
+        }
+        if let Some(e) = log_error {
+            bail!("writing the flow log: {e}");
+        }
     }
     if !close_errors.is_empty() {
         bail!("closing ports: {}", close_errors.join("; "));
@@ -393,14 +475,8 @@ mod tests {
     #[test]
     fn default_pairs() {
         let p = |v: &[u16]| v.iter().map(|&x| PortId(x)).collect::<Vec<_>>();
-        assert_eq!(
-            port_paths(None, &p(&[0])).unwrap(),
-            vec![(PortId(0), PortId(0))]
-        );
-        assert_eq!(
-            port_paths(None, &p(&[0, 1])).unwrap(),
-            vec![(PortId(0), PortId(1)), (PortId(1), PortId(0))]
-        );
+        assert_eq!(port_paths(None, &p(&[0])).unwrap(), vec![(PortId(0), PortId(0))]);
+        assert_eq!(port_paths(None, &p(&[0, 1])).unwrap(), vec![(PortId(0), PortId(1)), (PortId(1), PortId(0))]);
         assert_eq!(port_paths(None, &p(&[0, 1, 2])).unwrap().len(), 3);
     }
 
@@ -408,31 +484,18 @@ mod tests {
     fn explicit_pairs_are_checked() {
         let ports = [PortId(0), PortId(1)];
         assert_eq!(port_paths(Some("0:0,1:1"), &ports).unwrap().len(), 2);
-        assert!(port_paths(Some("0:2"), &ports)
-            .unwrap_err()
-            .to_string()
-            .contains("does not exist"));
-        assert!(port_paths(Some("0-1"), &ports)
-            .unwrap_err()
-            .to_string()
-            .contains("RX:TX"));
-        assert!(port_paths(Some("0:1,1:0"), &ports)
-            .unwrap_err()
-            .to_string()
-            .contains("more than one"));
+        assert!(port_paths(Some("0:2"), &ports).unwrap_err().to_string().contains("does not exist"));
+        assert!(port_paths(Some("0-1"), &ports).unwrap_err().to_string().contains("RX:TX"));
+        assert!(port_paths(Some("0:1,1:0"), &ports).unwrap_err().to_string().contains("more than one"));
     }
 
     #[test]
     fn vdev_values_are_found_in_both_spellings() {
-        let args: Vec<String> = [
-            "x",
-            "--vdev",
-            "net_pcap0,rx_pcap=a.pcap,tx_pcap=b.pcap",
-            "--vdev=net_pcap1,rx_pcap=c.pcap",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let args: Vec<String> =
+            ["x", "--vdev", "net_pcap0,rx_pcap=a.pcap,tx_pcap=b.pcap", "--vdev=net_pcap1,rx_pcap=c.pcap"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
         assert_eq!(vdev_kvargs(&args, "rx_pcap"), vec!["a.pcap", "c.pcap"]);
         assert_eq!(vdev_kvargs(&args, "tx_pcap"), vec!["b.pcap"]);
     }

@@ -88,6 +88,8 @@ pub struct RunSummary {
     pub ports: Vec<PortSummary>,
     pub workers: Vec<WorkerSummary>,
     pub totals: WorkerSummary,
+    /// Flows, parse errors and handshakes, over all workers.
+    pub pipeline: PipelineSummary,
 }
 
 impl RunSummary {
@@ -118,16 +120,7 @@ impl RunSummary {
         let _ = writeln!(
             s,
             "  {:>4} {:<16} {:>12} {:>14} {:>12} {:>14} {:>8} {:>8} {:>8} {:>8}",
-            "port",
-            "name",
-            "rx pkts",
-            "rx bytes",
-            "tx pkts",
-            "tx bytes",
-            "missed",
-            "rx err",
-            "tx err",
-            "nombuf"
+            "port", "name", "rx pkts", "rx bytes", "tx pkts", "tx bytes", "missed", "rx err", "tx err", "nombuf"
         );
         for p in &self.ports {
             let _ = writeln!(
@@ -152,11 +145,7 @@ impl RunSummary {
             "worker", "lcore", "queue", "rx pkts", "rx bytes", "tx pkts", "tx drops", "Mpps"
         );
         for w in self.workers.iter().chain(std::iter::once(&self.totals)) {
-            let label = if std::ptr::eq(w, &self.totals) {
-                "total".to_string()
-            } else {
-                w.worker.to_string()
-            };
+            let label = if std::ptr::eq(w, &self.totals) { "total".to_string() } else { w.worker.to_string() };
             let (lcore, queue) = if std::ptr::eq(w, &self.totals) {
                 ("".to_string(), "".to_string())
             } else {
@@ -175,6 +164,27 @@ impl RunSummary {
                 w.rx_packets as f64 / secs / 1e6
             );
         }
+        let p = &self.pipeline;
+        let _ = writeln!(
+            s,
+            "\nflows: {} created, {} active at exit; ended by {}",
+            p.flows_created,
+            p.flows_active,
+            p.flows_ended.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")
+        );
+        let errors: Vec<String> =
+            p.parse_errors.iter().filter(|(_, v)| **v > 0).map(|(k, v)| format!("{k} {v}")).collect();
+        let _ = writeln!(
+            s,
+            "not parsed to a flow (forwarded unchanged): {}",
+            if errors.is_empty() { "none".to_string() } else { errors.join(", ") }
+        );
+        if p.later_fragments > 0 {
+            let _ = writeln!(s, "later IP fragments (forwarded, not tracked): {}", p.later_fragments);
+        }
+        if p.flow_log_dropped > 0 {
+            let _ = writeln!(s, "flow log: {} ended flows dropped (queue full)", p.flow_log_dropped);
+        }
         s
     }
 }
@@ -190,36 +200,113 @@ mod tests {
         bump(&c.tx_packets, 9);
         bump(&c.tx_drops, 1);
         let w0 = c.snapshot(0, 1, 0);
-        let w1 = WorkerSummary {
-            worker: 1,
-            lcore: 2,
-            rx_queue: 1,
-            rx_packets: 5,
-            tx_packets: 5,
-            ..Default::default()
-        };
+        let w1 = WorkerSummary { worker: 1, lcore: 2, rx_queue: 1, rx_packets: 5, tx_packets: 5, ..Default::default() };
         let totals = RunSummary::total(&[w0.clone(), w1.clone()]);
-        assert_eq!(
-            (totals.rx_packets, totals.tx_packets, totals.tx_drops),
-            (15, 14, 1)
-        );
-        let s = RunSummary {
-            workers: vec![w0, w1],
-            totals,
-            duration_s: 1.0,
-            ..Default::default()
-        };
+        assert_eq!((totals.rx_packets, totals.tx_packets, totals.tx_drops), (15, 14, 1));
+        let s = RunSummary { workers: vec![w0, w1], totals, duration_s: 1.0, ..Default::default() };
         let text = s.render();
-        let total_line = text
-            .lines()
-            .find(|l| l.trim_start().starts_with("total"))
-            .unwrap();
+        let total_line = text.lines().find(|l| l.trim_start().starts_with("total")).unwrap();
         let cols: Vec<&str> = total_line.split_whitespace().collect();
         assert_eq!(cols[1..5], ["15", "0", "14", "1"], "{text}");
-        assert_eq!(
-            text.lines().filter(|l| l.contains("     1     0 ")).count(),
-            1,
-            "{text}"
-        );
+        assert_eq!(text.lines().filter(|l| l.contains("     1     0 ")).count(), 1, "{text}");
+    }
+}
+
+/// A worker pipeline's counters: parse errors by reason, flows by how they
+/// ended, and what the handshake parsers saw. Single writer (the worker).
+#[derive(Debug, Default)]
+#[repr(align(64))]
+pub struct PipelineCounters {
+    /// Indexed by `ParseError as usize`.
+    pub parse_errors: [AtomicU64; 10],
+    /// IPv4/IPv6 fragments after the first: counted, not tracked.
+    pub later_fragments: AtomicU64,
+    pub flows_created: AtomicU64,
+    /// Indexed by `EndReason as usize`.
+    pub flows_ended: [AtomicU64; 6],
+    pub tls_client_hellos: AtomicU64,
+    pub tls_server_hellos: AtomicU64,
+    pub tls_malformed: AtomicU64,
+    /// Handshakes not parsed because a segment was missing (gap) or the
+    /// handshake outgrew its buffer or packet budget.
+    pub tls_incomplete: AtomicU64,
+    /// Handshakes not parsed because every reassembly buffer was in use.
+    pub tls_no_buffer: AtomicU64,
+    pub dns_messages: AtomicU64,
+    pub dns_malformed: AtomicU64,
+    /// Ended flows the flow log could not take (its queue was full).
+    pub flow_log_dropped: AtomicU64,
+}
+
+/// A copy of the pipeline counters, by name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PipelineSummary {
+    pub parse_errors: std::collections::BTreeMap<String, u64>,
+    pub later_fragments: u64,
+    pub flows_created: u64,
+    pub flows_ended: std::collections::BTreeMap<String, u64>,
+    pub flows_active: u64,
+    pub tls_client_hellos: u64,
+    pub tls_server_hellos: u64,
+    pub tls_malformed: u64,
+    pub tls_incomplete: u64,
+    pub tls_no_buffer: u64,
+    pub dns_messages: u64,
+    pub dns_malformed: u64,
+    pub flow_log_dropped: u64,
+}
+
+impl PipelineCounters {
+    pub fn snapshot(&self) -> PipelineSummary {
+        use crate::flow::EndReason;
+        use crate::parse::ParseError;
+        let parse_errors = ParseError::ALL
+            .iter()
+            .map(|e| (e.name().to_string(), self.parse_errors[*e as usize].load(Relaxed)))
+            .collect();
+        let flows_ended: std::collections::BTreeMap<String, u64> = EndReason::ALL
+            .iter()
+            .map(|r| (r.name().to_string(), self.flows_ended[*r as usize].load(Relaxed)))
+            .collect();
+        let created = self.flows_created.load(Relaxed);
+        let ended: u64 = flows_ended.values().sum();
+        PipelineSummary {
+            parse_errors,
+            later_fragments: self.later_fragments.load(Relaxed),
+            flows_created: created,
+            flows_active: created.saturating_sub(ended),
+            flows_ended,
+            tls_client_hellos: self.tls_client_hellos.load(Relaxed),
+            tls_server_hellos: self.tls_server_hellos.load(Relaxed),
+            tls_malformed: self.tls_malformed.load(Relaxed),
+            tls_incomplete: self.tls_incomplete.load(Relaxed),
+            tls_no_buffer: self.tls_no_buffer.load(Relaxed),
+            dns_messages: self.dns_messages.load(Relaxed),
+            dns_malformed: self.dns_malformed.load(Relaxed),
+            flow_log_dropped: self.flow_log_dropped.load(Relaxed),
+        }
+    }
+}
+
+impl PipelineSummary {
+    /// Add another worker's counters.
+    pub fn add(&mut self, o: &PipelineSummary) {
+        for (k, v) in &o.parse_errors {
+            *self.parse_errors.entry(k.clone()).or_default() += v;
+        }
+        for (k, v) in &o.flows_ended {
+            *self.flows_ended.entry(k.clone()).or_default() += v;
+        }
+        self.later_fragments += o.later_fragments;
+        self.flows_created += o.flows_created;
+        self.flows_active += o.flows_active;
+        self.tls_client_hellos += o.tls_client_hellos;
+        self.tls_server_hellos += o.tls_server_hellos;
+        self.tls_malformed += o.tls_malformed;
+        self.tls_incomplete += o.tls_incomplete;
+        self.tls_no_buffer += o.tls_no_buffer;
+        self.dns_messages += o.dns_messages;
+        self.dns_malformed += o.dns_malformed;
+        self.flow_log_dropped += o.flow_log_dropped;
     }
 }

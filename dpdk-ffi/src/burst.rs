@@ -52,7 +52,7 @@ impl Packet<'_> {
         unsafe { sys::fm_mbuf_pkt_len(self.m) }
     }
 
-    /// The rx timestamp in ns, when the driver set it.
+    /// The rx timestamp in ns, when the driver set it in a known unit.
     #[inline]
     pub fn rx_timestamp(&self, field: Option<RxTimestamp>) -> Option<u64> {
         let f = field?;
@@ -62,19 +62,15 @@ impl Packet<'_> {
             if sys::fm_mbuf_ol_flags(self.m) & f.flag == 0 {
                 return None;
             }
-            Some(std::ptr::read_unaligned(
-                (self.m as *const u8).add(f.offset) as *const u64,
-            ))
+            let units = std::ptr::read_unaligned((self.m as *const u8).add(f.offset) as *const u64);
+            Some(units.wrapping_mul(f.ns_per_unit))
         }
     }
 }
 
 impl Burst {
     pub const fn new() -> Self {
-        Burst {
-            pkts: [std::ptr::null_mut(); BURST_MAX],
-            len: 0,
-        }
+        Burst { pkts: [std::ptr::null_mut(); BURST_MAX], len: 0 }
     }
 
     pub fn len(&self) -> usize {
@@ -93,8 +89,7 @@ impl Burst {
         self.free_all();
         // SAFETY: pkts has room for BURST_MAX pointers; the port and queue
         // were set up and started by the caller.
-        let n =
-            unsafe { sys::fm_rx_burst(port.0, queue.0, self.pkts.as_mut_ptr(), BURST_MAX as u16) };
+        let n = unsafe { sys::fm_rx_burst(port.0, queue.0, self.pkts.as_mut_ptr(), BURST_MAX as u16) };
         self.len = n as usize;
         self.len
     }
@@ -105,10 +100,7 @@ impl Burst {
         if i >= self.len {
             return None;
         }
-        Some(Packet {
-            m: self.pkts[i],
-            _burst: std::marker::PhantomData,
-        })
+        Some(Packet { m: self.pkts[i], _burst: std::marker::PhantomData })
     }
 
     /// Send every packet to `port`/`queue`, retrying the unsent tail at most
@@ -121,12 +113,7 @@ impl Burst {
             // SAFETY: pkts[sent..len] are mbufs this burst owns; tx_burst
             // takes ownership of the ones it accepts.
             let n = unsafe {
-                sys::fm_tx_burst(
-                    port.0,
-                    queue.0,
-                    self.pkts.as_mut_ptr().add(sent),
-                    (self.len - sent) as u16,
-                )
+                sys::fm_tx_burst(port.0, queue.0, self.pkts.as_mut_ptr().add(sent), (self.len - sent) as u16)
             };
             sent += n as usize;
             if sent < self.len {

@@ -22,9 +22,8 @@ impl Eal {
         let mut owned = Vec::with_capacity(eal_args.len());
         for a in eal_args {
             owned.push(
-                CString::new(a.as_bytes()).map_err(|_| {
-                    Error::new(format!("EAL argument {a:?} contains a NUL byte"), 22)
-                })?,
+                CString::new(a.as_bytes())
+                    .map_err(|_| Error::new(format!("EAL argument {a:?} contains a NUL byte"), 22))?,
             );
         }
         // EAL keeps pointers into argv (it permutes it and may keep
@@ -43,7 +42,9 @@ impl Eal {
                 13 => "permission denied: run as root, or give the user access to hugepages and /dev/vfio",
                 12 => "EAL could not reserve memory: without hugepages use `--no-huge -m 512`",
                 114 => "EAL is already initialised in this process",
-                16 => "another DPDK process holds this runtime directory: give each process its own `--file-prefix NAME`",
+                16 => {
+                    "another DPDK process holds this runtime directory: give each process its own `--file-prefix NAME`"
+                }
                 22 => "an EAL option is invalid: check the EAL arguments before `--` (EAL printed which one above)",
                 19 => "no device or driver found: check `-a`/`--vdev` and the driver plugins",
                 95 | 71 => "this machine lacks a feature EAL needs: try `--no-huge --no-pci --no-shconf -m 512`",

@@ -16,11 +16,7 @@ pub struct Error {
 
 impl Error {
     pub(crate) fn new(what: impl Into<String>, errno: i32) -> Self {
-        Error {
-            what: what.into(),
-            errno: errno.abs(),
-            hint: String::new(),
-        }
+        Error { what: what.into(), errno: errno.abs(), hint: String::new() }
     }
 
     /// An error from a call that reports through `rte_errno`.

@@ -37,11 +37,7 @@ extern "C" fn trampoline(arg: *mut c_void) -> c_int {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)) {
         Ok(rc) => rc,
         Err(p) => {
-            eprintln!(
-                "worker on lcore {} panicked: {}",
-                current(),
-                panic_message(&p)
-            );
+            eprintln!("worker on lcore {} panicked: {}", current(), panic_message(&p));
             -1
         }
     }
@@ -67,10 +63,8 @@ where
     if rc < 0 {
         // SAFETY: the launch failed, so arg was not handed over.
         drop(unsafe { Box::from_raw(arg as *mut Job) });
-        return Err(
-            Error::new(format!("launching a worker on lcore {lcore}"), -rc)
-                .hint("the lcore is busy or not a worker lcore"),
-        );
+        return Err(Error::new(format!("launching a worker on lcore {lcore}"), -rc)
+            .hint("the lcore is busy or not a worker lcore"));
     }
     Ok(())
 }

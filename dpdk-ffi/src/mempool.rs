@@ -17,19 +17,11 @@ unsafe impl Sync for Mempool {}
 impl Mempool {
     /// Create a pool of `n` mbufs with `data_room` bytes of buffer each
     /// (headroom included) on `socket` (-1: any).
-    pub fn new(
-        name: &str,
-        n: u32,
-        cache: u32,
-        data_room: u16,
-        socket: i32,
-    ) -> Result<Mempool, Error> {
-        let cname =
-            CString::new(name).map_err(|_| Error::new("mempool name has a NUL byte", 22))?;
+    pub fn new(name: &str, n: u32, cache: u32, data_room: u16, socket: i32) -> Result<Mempool, Error> {
+        let cname = CString::new(name).map_err(|_| Error::new("mempool name has a NUL byte", 22))?;
         // SAFETY: EAL is initialised (the caller holds an `Eal`); the name is
         // a valid C string that DPDK copies.
-        let raw =
-            unsafe { sys::rte_pktmbuf_pool_create(cname.as_ptr(), n, cache, 0, data_room, socket) };
+        let raw = unsafe { sys::rte_pktmbuf_pool_create(cname.as_ptr(), n, cache, 0, data_room, socket) };
         if raw.is_null() {
             let e = Error::from_rte_errno(format!("creating mempool {name:?} of {n} mbufs"));
             let hint = if e.errno == 12 || e.errno == 28 {

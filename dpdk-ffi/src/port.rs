@@ -44,23 +44,18 @@ pub struct PortConfig {
 
 impl Default for PortConfig {
     fn default() -> Self {
-        PortConfig {
-            rx_queues: 1,
-            tx_queues: 1,
-            rx_desc: 1024,
-            tx_desc: 1024,
-            rx_timestamp: true,
-            promiscuous: true,
-        }
+        PortConfig { rx_queues: 1, tx_queues: 1, rx_desc: 1024, tx_desc: 1024, rx_timestamp: true, promiscuous: true }
     }
 }
 
-/// Where the rx timestamp lives in an mbuf and which `ol_flags` bit says it
-/// is valid.
+/// Where the rx timestamp lives in an mbuf, which `ol_flags` bit says it
+/// is valid, and its unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RxTimestamp {
     pub offset: usize,
     pub flag: u64,
+    /// Nanoseconds per timestamp unit.
+    pub ns_per_unit: u64,
 }
 
 /// Port counters as the driver keeps them.
@@ -103,9 +98,7 @@ impl Port {
         while p < sys::RTE_MAX_ETHPORTS as u64 {
             ids.push(PortId(p as u16));
             // SAFETY: as above.
-            p = unsafe {
-                sys::rte_eth_find_next_owned_by(p as u16 + 1, sys::RTE_ETH_DEV_NO_OWNER as u64)
-            };
+            p = unsafe { sys::rte_eth_find_next_owned_by(p as u16 + 1, sys::RTE_ETH_DEV_NO_OWNER as u64) };
         }
         ids
     }
@@ -121,9 +114,7 @@ impl Port {
         let rc = unsafe { sys::rte_eth_dev_get_name_by_port(id.0, name.as_mut_ptr()) };
         let name = if rc == 0 {
             // SAFETY: DPDK wrote a NUL-terminated name.
-            unsafe { CStr::from_ptr(name.as_ptr()) }
-                .to_string_lossy()
-                .into_owned()
+            unsafe { CStr::from_ptr(name.as_ptr()) }.to_string_lossy().into_owned()
         } else {
             format!("port{}", id.0)
         };
@@ -131,17 +122,14 @@ impl Port {
             String::new()
         } else {
             // SAFETY: the driver name is a static C string.
-            unsafe { CStr::from_ptr(raw.driver_name) }
-                .to_string_lossy()
-                .into_owned()
+            unsafe { CStr::from_ptr(raw.driver_name) }.to_string_lossy().into_owned()
         };
         Ok(DevInfo {
             name,
             driver,
             max_rx_queues: raw.max_rx_queues,
             max_tx_queues: raw.max_tx_queues,
-            rx_timestamp_capable: raw.rx_offload_capa & sys::RTE_ETH_RX_OFFLOAD_TIMESTAMP as u64
-                != 0,
+            rx_timestamp_capable: raw.rx_offload_capa & sys::RTE_ETH_RX_OFFLOAD_TIMESTAMP as u64 != 0,
             // SAFETY: plain query.
             socket: unsafe { sys::rte_eth_dev_socket_id(id.0) },
         })
@@ -153,10 +141,7 @@ impl Port {
         let info = Self::info(id)?;
         if cfg.rx_queues > info.max_rx_queues || cfg.tx_queues > info.max_tx_queues {
             return Err(Error::new(
-                format!(
-                    "port {id} ({}) setup with {} rx / {} tx queues",
-                    info.name, cfg.rx_queues, cfg.tx_queues
-                ),
+                format!("port {id} ({}) setup with {} rx / {} tx queues", info.name, cfg.rx_queues, cfg.tx_queues),
                 22,
             )
             .hint(format!(
@@ -173,54 +158,39 @@ impl Port {
         }
         // SAFETY: conf is a valid, fully initialised configuration.
         let rc = unsafe { sys::rte_eth_dev_configure(id.0, cfg.rx_queues, cfg.tx_queues, &conf) };
-        check(rc, || {
-            format!("rte_eth_dev_configure(port {id}, {})", info.name)
-        })?;
+        check(rc, || format!("rte_eth_dev_configure(port {id}, {})", info.name))?;
         let socket = info.socket.max(0) as u32;
         for q in 0..cfg.rx_queues {
             // SAFETY: the port is configured; a NULL rxconf takes the driver's
             // defaults; the pool outlives the port (caller's ownership order).
-            let rc = unsafe {
-                sys::rte_eth_rx_queue_setup(
-                    id.0,
-                    q,
-                    cfg.rx_desc,
-                    socket,
-                    std::ptr::null(),
-                    pool.as_ptr(),
-                )
-            };
-            check(rc, || {
-                format!("rte_eth_rx_queue_setup(port {id}, queue {q})")
-            })?;
+            let rc =
+                unsafe { sys::rte_eth_rx_queue_setup(id.0, q, cfg.rx_desc, socket, std::ptr::null(), pool.as_ptr()) };
+            check(rc, || format!("rte_eth_rx_queue_setup(port {id}, queue {q})"))?;
         }
         for q in 0..cfg.tx_queues {
             // SAFETY: as above, NULL txconf takes the driver's defaults.
-            let rc = unsafe {
-                sys::rte_eth_tx_queue_setup(id.0, q, cfg.tx_desc, socket, std::ptr::null())
-            };
-            check(rc, || {
-                format!("rte_eth_tx_queue_setup(port {id}, queue {q})")
-            })?;
+            let rc = unsafe { sys::rte_eth_tx_queue_setup(id.0, q, cfg.tx_desc, socket, std::ptr::null()) };
+            check(rc, || format!("rte_eth_tx_queue_setup(port {id}, queue {q})"))?;
         }
-        // Some drivers (net_pcap among them) fill the rx timestamp field
-        // without advertising the offload, so register it whenever asked:
-        // registering is idempotent and the per-mbuf flag says whether the
-        // driver filled it.
-        let rx_timestamp = if cfg.rx_timestamp {
+        // The field's unit is the driver's: NICs count device-clock ticks at
+        // a rate the API does not give, so only drivers whose unit is known
+        // are used, and the others are timed by the TSC. net_pcap fills the
+        // field (without advertising the offload) with the capture time in
+        // microseconds. Registering is idempotent and the per-mbuf flag says
+        // whether the driver filled it.
+        let ns_per_unit = match info.driver.as_str() {
+            "net_pcap" => Some(1000),
+            _ => None,
+        };
+        let rx_timestamp = if let (true, Some(ns_per_unit)) = (cfg.rx_timestamp, ns_per_unit) {
             let mut offset: i32 = -1;
             let mut flag: u64 = 0;
             // SAFETY: out-parameters are valid.
             let rc = unsafe { sys::rte_mbuf_dyn_rx_timestamp_register(&mut offset, &mut flag) };
             if rc < 0 || offset < 0 {
-                return Err(Error::from_rte_errno(
-                    "registering the rx timestamp mbuf field",
-                ));
+                return Err(Error::from_rte_errno("registering the rx timestamp mbuf field"));
             }
-            Some(RxTimestamp {
-                offset: offset as usize,
-                flag,
-            })
+            Some(RxTimestamp { offset: offset as usize, flag, ns_per_unit })
         } else {
             None
         };
@@ -228,13 +198,7 @@ impl Port {
             // SAFETY: plain call; some vdevs do not support it, which is fine.
             unsafe { sys::rte_eth_promiscuous_enable(id.0) };
         }
-        Ok(Port {
-            id,
-            info,
-            rx_timestamp,
-            started: false,
-            closed: false,
-        })
+        Ok(Port { id, info, rx_timestamp, started: false, closed: false })
     }
 
     pub fn id(&self) -> PortId {
@@ -253,9 +217,7 @@ impl Port {
     pub fn start(&mut self) -> Result<(), Error> {
         // SAFETY: the port is configured with its queues set up.
         let rc = unsafe { sys::rte_eth_dev_start(self.id.0) };
-        check(rc, || {
-            format!("rte_eth_dev_start(port {}, {})", self.id, self.info.name)
-        })?;
+        check(rc, || format!("rte_eth_dev_start(port {}, {})", self.id, self.info.name))?;
         self.started = true;
         Ok(())
     }

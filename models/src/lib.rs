@@ -1,6 +1,6 @@
-//! flowmark's models crate: the feature schema shared with `dataplane`,
-//! training with smartcore, the `forest.bin` format, compiled inference and
-//! evaluation reports.
+//! flowmark's models crate: the feature [`schema`] shared with `dataplane`,
+//! and (to come with the models work) training with smartcore, the
+//! `forest.bin` format, compiled inference and evaluation reports.
 //!
-//! Not built yet: this crate holds a place in the workspace until the
-//! features (issue 3) and models (issue 5) work lands.
+//! Pure Rust, no DPDK: `dataplane` depends on it, never the other way.
+pub mod schema;

@@ -9,10 +9,7 @@ use dataplane::pcap::Reader;
 
 /// The repository root.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
 }
 
 /// A binary of the workspace, built by `cargo build --workspace --bins`
@@ -23,16 +20,8 @@ pub fn bin(name: &str) -> PathBuf {
     }
     let exe = std::env::current_exe().expect("test binary path");
     // target/<profile>/deps/<test> → target/<profile>/<name>
-    let p = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target dir")
-        .join(name);
-    assert!(
-        p.exists(),
-        "{} not built: run `cargo build --workspace --bins` first (scripts/test does)",
-        p.display()
-    );
+    let p = exe.parent().and_then(Path::parent).expect("target dir").join(name);
+    assert!(p.exists(), "{} not built: run `cargo build --workspace --bins` first (scripts/test does)", p.display());
     p
 }
 
@@ -52,11 +41,7 @@ pub fn scratch(test: &str) -> PathBuf {
 /// A unique EAL --file-prefix, so tests running at once never share a runtime dir.
 pub fn file_prefix(test: &str) -> String {
     static N: AtomicU32 = AtomicU32::new(0);
-    format!(
-        "fmt{}-{}-{test}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    )
+    format!("fmt{}-{}-{test}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
 }
 
 /// EAL arguments for a vdev run without hugepages or PCI.
@@ -109,10 +94,7 @@ pub fn run(cmd: &mut Command, deadline: Duration) -> Output {
 pub fn packets(path: &Path) -> Vec<Vec<u8>> {
     let mut r = Reader::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut v = Vec::new();
-    while let Some(rec) = r
-        .next()
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-    {
+    while let Some(rec) = r.next().unwrap_or_else(|e| panic!("{}: {e}", path.display())) {
         v.push(rec.data.to_vec());
     }
     v

@@ -12,11 +12,7 @@ fn replay(test: &str, input: &Path, app: &[&str]) -> Output {
     let dir = scratch(&format!("{test}-out"));
     let mut args = eal_base(&file_prefix(test), "0@0,1@1");
     args.push("--vdev".into());
-    args.push(format!(
-        "net_pcap0,rx_pcap={},tx_pcap={}",
-        input.display(),
-        dir.join("out.pcap").display()
-    ));
+    args.push(format!("net_pcap0,rx_pcap={},tx_pcap={}", input.display(), dir.join("out.pcap").display()));
     args.push("--".into());
     args.push("--exit-when-drained".into());
     args.extend(app.iter().map(|s| s.to_string()));
@@ -85,11 +81,7 @@ fn too_many_workers_for_the_vdev_queues_is_explained() {
     let dir = scratch("queues");
     let mut args = eal_base(&file_prefix("queues"), "0@0,1@1,2@1");
     args.push("--vdev".into());
-    args.push(format!(
-        "net_pcap0,rx_pcap={},tx_pcap={}",
-        demo_pcap().display(),
-        dir.join("o.pcap").display()
-    ));
+    args.push(format!("net_pcap0,rx_pcap={},tx_pcap={}", demo_pcap().display(), dir.join("o.pcap").display()));
     args.extend(["--", "--exit-when-drained"].map(String::from));
     let o = run(Command::new(bin("dataplane")).args(&args), DEADLINE);
     assert_fails_naming(&o, &["2 rx / 2 tx queues", "one rx queue per rx_pcap="]);
@@ -108,18 +100,8 @@ fn help_explains_eal_and_options_without_starting_dpdk() {
     let o = run(Command::new(bin("dataplane")).arg("--help"), DEADLINE);
     assert!(o.status.success());
     let out = text(&o.stdout);
-    for n in [
-        "--exit-when-drained",
-        "--port-pairs",
-        "--summary-json",
-        "net_pcap",
-        "--no-huge",
-        "split-pcap",
-    ] {
+    for n in ["--exit-when-drained", "--port-pairs", "--summary-json", "net_pcap", "--no-huge", "split-pcap"] {
         assert!(out.contains(n), "--help should mention {n}:\n{out}");
     }
-    assert!(
-        !text(&o.stderr).contains("EAL:"),
-        "help must not initialise EAL"
-    );
+    assert!(!text(&o.stderr).contains("EAL:"), "help must not initialise EAL");
 }

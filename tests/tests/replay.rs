@@ -25,20 +25,12 @@ fn one_worker_forwards_real_capture_byte_identical_and_in_order() {
     let dir = scratch("one");
     let input = demo_pcap();
     let want = packets(&input);
-    assert!(
-        want.len() >= 10_000,
-        "the bundled capture has {} packets",
-        want.len()
-    );
+    assert!(want.len() >= 10_000, "the bundled capture has {} packets", want.len());
     let out = dir.join("out.pcap");
     let js = dir.join("summary.json");
     let mut args = eal_base(&file_prefix("one"), "0@0,1@1");
     args.push("--vdev".into());
-    args.push(format!(
-        "net_pcap0,rx_pcap={},tx_pcap={}",
-        input.display(),
-        out.display()
-    ));
+    args.push(format!("net_pcap0,rx_pcap={},tx_pcap={}", input.display(), out.display()));
     args.extend(["--", "--exit-when-drained", "--summary-json"].map(String::from));
     args.push(js.display().to_string());
     let o = run(Command::new(bin("dataplane")).args(&args), DEADLINE);
@@ -72,21 +64,14 @@ fn one_worker_forwards_real_capture_byte_identical_and_in_order() {
 fn two_workers_forward_each_flow_split_byte_identical_and_in_order() {
     let dir = scratch("two");
     let o = run(
-        Command::new(bin("dataplane"))
-            .arg("split-pcap")
-            .arg(demo_pcap())
-            .args(["--parts", "2", "--out-dir"])
-            .arg(&dir),
+        Command::new(bin("dataplane")).arg("split-pcap").arg(demo_pcap()).args(["--parts", "2", "--out-dir"]).arg(&dir),
         DEADLINE,
     );
     assert!(o.status.success(), "split-pcap: {}", text(&o.stderr));
     let parts = [dir.join("part0.pcap"), dir.join("part1.pcap")];
     let want: Vec<Vec<Vec<u8>>> = parts.iter().map(|p| packets(p)).collect();
     assert_eq!(want[0].len() + want[1].len(), packets(&demo_pcap()).len());
-    assert!(
-        want.iter().all(|w| w.len() > 1000),
-        "both workers get real work"
-    );
+    assert!(want.iter().all(|w| w.len() > 1000), "both workers get real work");
 
     let outs = [dir.join("out0.pcap"), dir.join("out1.pcap")];
     let js = dir.join("summary.json");
@@ -107,34 +92,15 @@ fn two_workers_forward_each_flow_split_byte_identical_and_in_order() {
     let s = summary(&js);
     for q in 0..2 {
         let got = packets(&outs[q]);
-        assert_eq!(
-            got.len(),
-            want[q].len(),
-            "queue {q}: packets in != packets out"
-        );
-        assert!(
-            got == want[q],
-            "queue {q}: packets differ or are out of order"
-        );
+        assert_eq!(got.len(), want[q].len(), "queue {q}: packets in != packets out");
+        assert!(got == want[q], "queue {q}: packets differ or are out of order");
         assert_eq!(s["workers"][q]["rx_queue"], q as u64);
-        assert_eq!(
-            s["workers"][q]["rx_packets"],
-            want[q].len() as u64,
-            "worker {q} rx"
-        );
-        assert_eq!(
-            s["workers"][q]["tx_packets"],
-            want[q].len() as u64,
-            "worker {q} tx"
-        );
+        assert_eq!(s["workers"][q]["rx_packets"], want[q].len() as u64, "worker {q} rx");
+        assert_eq!(s["workers"][q]["tx_packets"], want[q].len() as u64, "worker {q} tx");
     }
     let n = (want[0].len() + want[1].len()) as u64;
     assert_eq!(s["totals"]["tx_packets"], n);
     let table = text(&o.stdout);
     assert_eq!(table_cell(&table, "total", 1), n);
-    assert_eq!(
-        table_cell(&table, "1", 3),
-        want[1].len() as u64,
-        "printed worker 1 rx"
-    );
+    assert_eq!(table_cell(&table, "1", 3), want[1].len() as u64, "printed worker 1 rx");
 }

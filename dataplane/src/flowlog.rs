@@ -1,0 +1,134 @@
+//! Flow records as JSON lines, under NFStream's names: what `--flow-log`
+//! writes (DPDK runner and `dataplane extract`). Off the hot path: the DPDK
+//! worker hands ended flows to the main lcore through a bounded queue.
+use std::fmt::Write as _;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use models::schema;
+
+use crate::features::FlowState;
+use crate::flow::{EndReason, FlowKey};
+use crate::pipeline::FlowRef;
+
+/// An ended flow, copied out of the table.
+#[derive(Clone, Copy)]
+pub struct FlowRecord {
+    pub key: FlowKey,
+    pub state: FlowState,
+    pub reason: EndReason,
+    /// Which worker tracked it.
+    pub worker: u16,
+}
+
+impl FlowRecord {
+    pub fn as_ref(&self) -> FlowRef<'_> {
+        FlowRef { key: &self.key, state: &self.state }
+    }
+}
+
+/// Text form of an address from a flow key (4 or 16 bytes).
+pub fn ip_string(a: &[u8]) -> String {
+    match a.len() {
+        4 => Ipv4Addr::new(a[0], a[1], a[2], a[3]).to_string(),
+        16 => {
+            let mut b = [0u8; 16];
+            b.copy_from_slice(a);
+            Ipv6Addr::from(b).to_string()
+        }
+        _ => String::new(),
+    }
+}
+
+/// One JSON line (no trailing newline) for an ended flow.
+pub fn json_line(f: FlowRef<'_>, reason: EndReason, worker: u16) -> String {
+    let (sa, sp) = f.src();
+    let (da, dp) = f.dst();
+    let s = f.state;
+    let mut v = [0f32; schema::N];
+    f.vector(&mut v);
+    let mut o = serde_json::Map::new();
+    o.insert("src_ip".into(), ip_string(sa).into());
+    o.insert("src_port".into(), sp.into());
+    o.insert("dst_ip".into(), ip_string(da).into());
+    o.insert("dst_port".into(), dp.into());
+    o.insert("protocol".into(), f.key.proto.into());
+    o.insert("ip_version".into(), (if f.key.ipv6 { 6 } else { 4 }).into());
+    o.insert("vlan_id".into(), f.key.vlan.into());
+    o.insert("bidirectional_first_seen_ms".into(), (s.first_ns / 1_000_000).into());
+    o.insert("bidirectional_last_seen_ms".into(), (s.last_ns / 1_000_000).into());
+    o.insert("bidirectional_first_seen_ns".into(), s.first_ns.into());
+    o.insert("end_reason".into(), reason.name().into());
+    o.insert("worker".into(), worker.into());
+    o.insert("requested_server_name".into(), s.sni.to_lossy().into());
+    o.insert("tls_alpn".into(), s.alpn.to_lossy().into());
+    o.insert("tls_ja4".into(), s.ja4.to_lossy().into());
+    let mut feats = serde_json::Map::new();
+    for (name, x) in schema::NAMES.iter().zip(v.iter()) {
+        // The f32's shortest decimal form, so the log shows what the model sees.
+        let x = format!("{x}").parse::<f64>().unwrap_or(f64::NAN);
+        feats
+            .insert((*name).into(), serde_json::Number::from_f64(x).map(Into::into).unwrap_or(serde_json::Value::Null));
+    }
+    o.insert("features".into(), feats.into());
+    serde_json::Value::Object(o).to_string()
+}
+
+/// The CSV header of `dataplane extract`'s feature file.
+pub fn csv_header() -> String {
+    let mut h = String::from(
+        "capture,session,flow_first_ns,src_ip,src_port,dst_ip,dst_port,protocol,k,label,application,requested_server_name,tls_alpn,tls_ja4",
+    );
+    for n in schema::NAMES {
+        h.push(',');
+        h.push_str(n);
+    }
+    h
+}
+
+/// Quote a CSV field when it needs it.
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// One CSV row of `dataplane extract`.
+pub fn csv_row(
+    capture: &str,
+    session: &str,
+    f: FlowRef<'_>,
+    k: u32,
+    label: &str,
+    app: &str,
+    v: &schema::Vector,
+) -> String {
+    let (sa, sp) = f.src();
+    let (da, dp) = f.dst();
+    let s = f.state;
+    let mut r = String::with_capacity(2048);
+    let _ = write!(
+        r,
+        "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+        csv_field(capture),
+        csv_field(session),
+        s.first_ns,
+        ip_string(sa),
+        sp,
+        ip_string(da),
+        dp,
+        f.key.proto,
+        k,
+        csv_field(label),
+        csv_field(app),
+        csv_field(&s.sni.to_lossy()),
+        csv_field(&s.alpn.to_lossy()),
+        csv_field(&s.ja4.to_lossy())
+    );
+    for x in v {
+        // Shortest text that reads back to the same f32.
+        let _ = write!(r, ",{x}");
+    }
+    r
+}

@@ -1,0 +1,342 @@
+//! The heart of a worker: one packet in, its flow found or made, its
+//! features updated, checkpoints and flow ends reported to a [`Sink`].
+//!
+//! The DPDK worker, the offline pcap runner (`dataplane extract`), the tests
+//! and the benchmarks all drive this same code, so the features a model is
+//! trained on are the features it is served.
+use std::sync::Arc;
+
+use models::schema;
+
+use crate::features::{FlowState, PacketFacts};
+use crate::flow::{EndReason, FlowKey, FlowTable, Slot, Timeouts};
+use crate::parse::{self, tcp_flags, Fragment, Parsed};
+use crate::stats::{bump, PipelineCounters};
+
+/// Most checkpoints a model may define.
+pub const MAX_CHECKPOINTS: usize = 8;
+
+/// Packet counts at which a flow's features are taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checkpoints {
+    ks: [u32; MAX_CHECKPOINTS],
+    n: u8,
+}
+
+impl Checkpoints {
+    /// Sorted, distinct, non-zero packet counts (at most eight).
+    pub fn new(ks: &[u32]) -> Result<Self, String> {
+        let mut v: Vec<u32> = ks.to_vec();
+        v.sort_unstable();
+        v.dedup();
+        if v.is_empty() || v[0] == 0 || v.len() > MAX_CHECKPOINTS {
+            return Err(format!("checkpoints must be 1 to {MAX_CHECKPOINTS} positive packet counts, got {ks:?}"));
+        }
+        let mut c = Checkpoints { ks: [0; MAX_CHECKPOINTS], n: v.len() as u8 };
+        c.ks[..v.len()].copy_from_slice(&v);
+        Ok(c)
+    }
+
+    pub fn as_slice(&self) -> &[u32] {
+        &self.ks[..self.n as usize]
+    }
+
+    #[inline]
+    pub fn contains(&self, packets: u64) -> bool {
+        self.as_slice().iter().any(|&k| k as u64 == packets)
+    }
+}
+
+impl Default for Checkpoints {
+    fn default() -> Self {
+        Checkpoints::new(&[3, 5, 8, 16, 32]).expect("valid defaults")
+    }
+}
+
+/// How a pipeline is set up.
+#[derive(Debug, Clone, Copy)]
+pub struct Config {
+    pub flow_capacity: usize,
+    pub timeouts: Timeouts,
+    pub checkpoints: Checkpoints,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config { flow_capacity: 65_536, timeouts: Timeouts::default(), checkpoints: Checkpoints::default() }
+    }
+}
+
+/// A flow as a sink sees it.
+#[derive(Clone, Copy)]
+pub struct FlowRef<'a> {
+    pub key: &'a FlowKey,
+    pub state: &'a FlowState,
+}
+
+impl FlowRef<'_> {
+    /// The initiator's (address, port).
+    pub fn src(&self) -> (&[u8], u16) {
+        let k = self.key;
+        let n = if k.ipv6 { 16 } else { 4 };
+        if self.state.initiator_is_lo {
+            (&k.lo_addr[..n], k.lo_port)
+        } else {
+            (&k.hi_addr[..n], k.hi_port)
+        }
+    }
+
+    /// The responder's (address, port).
+    pub fn dst(&self) -> (&[u8], u16) {
+        let k = self.key;
+        let n = if k.ipv6 { 16 } else { 4 };
+        if self.state.initiator_is_lo {
+            (&k.hi_addr[..n], k.hi_port)
+        } else {
+            (&k.lo_addr[..n], k.lo_port)
+        }
+    }
+
+    /// The feature vector as of now.
+    pub fn vector(&self, out: &mut schema::Vector) {
+        self.state.write_vector(self.src().1, self.dst().1, self.key.proto, self.key.ipv6, out);
+    }
+}
+
+/// Where a pipeline reports checkpoints and flow ends.
+pub trait Sink {
+    /// Whether [`Sink::checkpoint`] wants vectors (computing one costs time).
+    const CHECKPOINTS: bool = false;
+    fn checkpoint(&mut self, _flow: FlowRef<'_>, _k: u32, _features: &schema::Vector) {}
+    fn flow_end(&mut self, _flow: FlowRef<'_>, _reason: EndReason) {}
+}
+
+/// A sink that wants nothing.
+pub struct NoSink;
+impl Sink for NoSink {}
+
+/// What happened to one packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Not parsed to a flow: forwarded unchanged, counted by reason.
+    Unparsed(parse::ParseError),
+    /// A later IP fragment: no ports, so no flow; forwarded unchanged.
+    Fragment,
+    /// Belongs to the flow in `slot`; `index` is its 1-based packet number.
+    Flow { slot: Slot, index: u64 },
+}
+
+/// One worker's flow table, counters and feature state.
+pub struct Pipeline {
+    table: FlowTable<FlowState>,
+    counters: Arc<PipelineCounters>,
+    checkpoints: Checkpoints,
+    vector: schema::Vector,
+}
+
+/// Expired flows ended per packet at most: bounds the work of one packet.
+const EXPIRE_PER_PACKET: usize = 2;
+
+impl Pipeline {
+    pub fn new(cfg: Config) -> Self {
+        Pipeline {
+            table: FlowTable::new(cfg.flow_capacity, cfg.timeouts),
+            counters: Arc::new(PipelineCounters::default()),
+            checkpoints: cfg.checkpoints,
+            vector: [0.0; schema::N],
+        }
+    }
+
+    /// The counters, for readers on other threads.
+    pub fn counters(&self) -> Arc<PipelineCounters> {
+        self.counters.clone()
+    }
+
+    pub fn table(&self) -> &FlowTable<FlowState> {
+        &self.table
+    }
+
+    pub fn checkpoints(&self) -> Checkpoints {
+        self.checkpoints
+    }
+
+    fn end_flow<S: Sink>(&mut self, slot: Slot, reason: EndReason, sink: &mut S) {
+        bump(&self.counters.flows_ended[reason as usize], 1);
+        sink.flow_end(FlowRef { key: self.table.key(slot), state: self.table.state(slot) }, reason);
+        self.table.remove(slot);
+    }
+
+    fn closed_reason(&self, slot: Slot) -> EndReason {
+        if self.table.state(slot).rst_seen {
+            EndReason::Rst
+        } else {
+            EndReason::Fin
+        }
+    }
+
+    /// Process one frame. `wire_len` is the frame's full length (it may be
+    /// longer than `frame` for multi-segment mbufs); `ts_ns` its packet time.
+    ///
+    /// Packet time has microsecond resolution everywhere: net_pcap replays
+    /// deliver microseconds, so nanosecond captures read offline are cut to
+    /// the same resolution here, and both paths compute the same features.
+    #[inline]
+    pub fn process<S: Sink>(&mut self, frame: &mut [u8], wire_len: u32, ts_ns: u64, sink: &mut S) -> Verdict {
+        let ts_ns = ts_ns - ts_ns % 1000;
+        for _ in 0..EXPIRE_PER_PACKET {
+            match self.table.expired(ts_ns) {
+                Some((slot, closing)) => {
+                    let reason = if closing { self.closed_reason(slot) } else { EndReason::Idle };
+                    self.end_flow(slot, reason, sink);
+                }
+                None => break,
+            }
+        }
+        let p = match parse::parse(frame) {
+            Ok(p) => p,
+            Err(e) => {
+                bump(&self.counters.parse_errors[e as usize], 1);
+                return Verdict::Unparsed(e);
+            }
+        };
+        if p.fragment == Fragment::Later {
+            bump(&self.counters.later_fragments, 1);
+            return Verdict::Fragment;
+        }
+        let (key, src_is_lo) = FlowKey::of(&p);
+        let flags = p.tcp.map(|t| t.flags).unwrap_or(0);
+        let syn_only = flags & (tcp_flags::SYN | tcp_flags::ACK) == tcp_flags::SYN;
+        let slot = match self.table.lookup(&key) {
+            Some(s) if syn_only && self.table.is_closing(s) => {
+                self.end_flow(s, EndReason::Reused, sink);
+                self.new_flow(key, src_is_lo, &p, ts_ns, sink)
+            }
+            Some(s) => Some(s),
+            None => self.new_flow(key, src_is_lo, &p, ts_ns, sink),
+        };
+        let Some(slot) = slot else {
+            // Only reachable with a zero-capacity table: count as evicted.
+            bump(&self.counters.flows_ended[EndReason::Evicted as usize], 1);
+            return Verdict::Fragment;
+        };
+        let st = self.table.state_mut(slot);
+        let forward = src_is_lo == st.initiator_is_lo;
+        st.update(&PacketFacts { ts_ns, ps: wire_len, payload: p.payload_len as u32, forward, tcp: p.tcp });
+        let index = st.packets();
+        if st.rst_seen || (st.fin_seen[0] && st.fin_seen[1]) {
+            self.table.set_closing(slot);
+        }
+        self.table.touch(slot, ts_ns);
+        if S::CHECKPOINTS && self.checkpoints.contains(index) {
+            let f = FlowRef { key: self.table.key(slot), state: self.table.state(slot) };
+            f.vector(&mut self.vector);
+            sink.checkpoint(f, index as u32, &self.vector);
+        }
+        Verdict::Flow { slot, index }
+    }
+
+    fn new_flow<S: Sink>(
+        &mut self,
+        key: FlowKey,
+        src_is_lo: bool,
+        p: &Parsed,
+        ts_ns: u64,
+        sink: &mut S,
+    ) -> Option<Slot> {
+        if self.table.len() == self.table.capacity() {
+            if let Some(victim) = self.table.stalest() {
+                let reason =
+                    if self.table.is_closing(victim) { self.closed_reason(victim) } else { EndReason::Evicted };
+                self.end_flow(victim, reason, sink);
+            }
+        }
+        // The initiator sent the SYN; a SYN-ACK seen first means the capture
+        // started mid-handshake and the sender is the responder.
+        let flags = p.tcp.map(|t| t.flags).unwrap_or(0);
+        let synack = flags & (tcp_flags::SYN | tcp_flags::ACK) == (tcp_flags::SYN | tcp_flags::ACK);
+        let initiator_is_lo = if synack { !src_is_lo } else { src_is_lo };
+        let slot = self.table.insert(key, ts_ns, FlowState::new(initiator_is_lo, ts_ns))?;
+        bump(&self.counters.flows_created, 1);
+        Some(slot)
+    }
+
+    /// End every flow still open (at the end of a run or a capture).
+    pub fn flush<S: Sink>(&mut self, sink: &mut S) {
+        let live: Vec<Slot> = self.table.live_slots().collect();
+        for s in live {
+            self.end_flow(s, EndReason::Exit, sink);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pcap::Reader;
+
+    #[derive(Default)]
+    struct Collect {
+        checkpoints: Vec<(u32, u64)>,
+        ends: Vec<(EndReason, u64, u16)>,
+    }
+    impl Sink for Collect {
+        const CHECKPOINTS: bool = true;
+        fn checkpoint(&mut self, _f: FlowRef<'_>, k: u32, v: &schema::Vector) {
+            self.checkpoints.push((k, v[schema::F::bidirectional_packets as usize] as u64));
+        }
+        fn flow_end(&mut self, f: FlowRef<'_>, r: EndReason) {
+            self.ends.push((r, f.state.packets(), f.dst().1));
+        }
+    }
+
+    fn demo() -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/demo/demo.pcap")
+    }
+
+    fn run(cfg: Config) -> (Collect, crate::stats::PipelineSummary, u64) {
+        let mut r = Reader::open(&demo()).unwrap();
+        let mut pl = Pipeline::new(cfg);
+        let mut sink = Collect::default();
+        let mut n = 0;
+        while let Some(rec) = r.next().unwrap() {
+            let mut frame = rec.data.to_vec();
+            pl.process(&mut frame, rec.orig_len, rec.ts_ns, &mut sink);
+            n += 1;
+        }
+        pl.flush(&mut sink);
+        (sink, pl.counters().snapshot(), n)
+    }
+
+    #[test]
+    fn demo_capture_flows_end_by_fin_and_checkpoints_fire() {
+        let (sink, c, n) = run(Config::default());
+        let flow_packets: u64 = sink.ends.iter().map(|e| e.1).sum();
+        let unparsed: u64 = c.parse_errors.values().sum();
+        assert_eq!(flow_packets + unparsed + c.later_fragments, n, "every packet is in a flow or counted");
+        // The page loads and downloads are TLS on 443, closed by FIN.
+        let https = sink.ends.iter().filter(|e| e.2 == 443).count();
+        assert!(https >= 100, "{https} TLS flows");
+        assert!(sink.ends.iter().filter(|e| e.2 == 443).all(|e| e.0 == EndReason::Fin || e.0 == EndReason::Exit));
+        assert_eq!(c.flows_created, sink.ends.len() as u64);
+        assert_eq!(c.flows_active, 0);
+        // A checkpoint's vector is the state after exactly k packets.
+        assert!(!sink.checkpoints.is_empty());
+        assert!(sink.checkpoints.iter().all(|(k, pk)| *k as u64 == *pk));
+        assert_eq!(c.parse_errors["non_ip"], 2, "the two ARP frames");
+    }
+
+    #[test]
+    fn a_full_table_evicts_the_stalest_and_counts_it() {
+        let (sink, c, _) = run(Config { flow_capacity: 4, ..Config::default() });
+        assert!(c.flows_ended["evicted"] > 0);
+        assert!(sink.ends.iter().any(|e| e.0 == EndReason::Evicted));
+        assert_eq!(c.flows_created, sink.ends.len() as u64);
+    }
+
+    #[test]
+    fn idle_flows_end_by_timeout_in_packet_time() {
+        let to = Timeouts { tcp_ns: 200_000_000, udp_ns: 200_000_000, other_ns: 200_000_000, closing_ns: 100_000_000 };
+        let (_, c, _) = run(Config { timeouts: to, ..Config::default() });
+        assert!(c.flows_ended["idle"] > 0, "{c:?}");
+    }
+}
