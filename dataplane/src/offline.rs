@@ -163,20 +163,37 @@ pub fn extract(a: &ExtractArgs) -> Result<()> {
         };
         let mut pl = Pipeline::new(a.flows.config(a.checkpoints));
         let mut file_packets = 0u64;
-        let mut frame = Vec::with_capacity(pcap::MAX_RECORD);
-        while let Some(rec) = r.next().with_context(|| format!("reading {}", path.display()))? {
-            if rec.linktype != pcap::LINKTYPE_ETHERNET {
-                bail!("{}: link type {} is not Ethernet (1)", path.display(), rec.linktype);
-            }
-            frame.clear();
-            frame.extend_from_slice(rec.data);
-            pl.process(&mut frame, rec.orig_len, rec.ts_ns, &mut sink);
+        let mut foreign = 0u64;
+        let mut frame = Vec::with_capacity(pcap::MAX_RECORD + 14);
+        loop {
+            let rec = match r.next() {
+                Ok(Some(rec)) => rec,
+                Ok(None) => break,
+                // A capture cut short (a capture tool killed mid-write) still
+                // holds whole records before the cut: use them, and say so.
+                Err(e @ pcap::Error::Truncated { .. }) => {
+                    eprintln!("warning: {}: {e}; using the {file_packets} records before it", path.display());
+                    break;
+                }
+                Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+            };
+            let Some(wire_len) = pcap::to_ethernet(&rec, &mut frame) else {
+                foreign += 1;
+                continue;
+            };
+            pl.process(&mut frame, wire_len, rec.ts_ns, &mut sink);
             file_packets += 1;
             if file_packets.is_multiple_of(1_000_000) {
                 eprintln!("  {}: {file_packets} packets...", path.display());
             }
         }
         pl.flush(&mut sink);
+        if foreign > 0 {
+            eprintln!(
+                "warning: {}: {foreign} records of a link type other than Ethernet, raw IP, SLL or loopback skipped",
+                path.display()
+            );
+        }
         if let Some(e) = sink.error.take() {
             return Err(e).with_context(|| format!("writing {}", a.out.display()));
         }

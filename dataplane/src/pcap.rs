@@ -586,3 +586,45 @@ mod tests {
         assert!(r.next().unwrap().is_none());
     }
 }
+
+pub const LINKTYPE_NULL: u32 = 0;
+pub const LINKTYPE_RAW: u32 = 101;
+pub const LINKTYPE_LINUX_SLL: u32 = 113;
+
+/// Write `rec` into `out` as the Ethernet frame it would have been on an
+/// Ethernet wire, and return that frame's wire length: Ethernet records are
+/// copied; raw IP, Linux cooked (SLL) and BSD loopback (NULL) records get a
+/// 14-byte Ethernet header in place of theirs. None for other link types or
+/// a header that does not name IPv4/IPv6.
+pub fn to_ethernet(rec: &Record<'_>, out: &mut Vec<u8>) -> Option<u32> {
+    out.clear();
+    let (ethertype, skip) = match rec.linktype {
+        LINKTYPE_ETHERNET => {
+            out.extend_from_slice(rec.data);
+            return Some(rec.orig_len);
+        }
+        LINKTYPE_RAW => match rec.data.first()? >> 4 {
+            4 => (0x0800u16, 0usize),
+            6 => (0x86dd, 0),
+            _ => return None,
+        },
+        LINKTYPE_LINUX_SLL => (u16::from_be_bytes([*rec.data.get(14)?, *rec.data.get(15)?]), 16),
+        LINKTYPE_NULL => {
+            let fam = u32::from_le_bytes(rec.data.get(..4)?.try_into().ok()?);
+            let fam = if fam > 0xffff { fam.swap_bytes() } else { fam };
+            match fam {
+                2 => (0x0800, 4),
+                24 | 28 | 30 => (0x86dd, 4),
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    if !matches!(ethertype, 0x0800 | 0x86dd | 0x8100) || rec.data.len() < skip {
+        return None;
+    }
+    out.extend_from_slice(&[0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01]);
+    out.extend_from_slice(&ethertype.to_be_bytes());
+    out.extend_from_slice(&rec.data[skip..]);
+    Some((rec.orig_len as usize).saturating_sub(skip).saturating_add(14) as u32)
+}

@@ -1,6 +1,35 @@
 //! flowmark's models crate: the feature [`schema`] shared with `dataplane`,
-//! and (to come with the models work) training with smartcore, the
-//! `forest.bin` format, compiled inference and evaluation reports.
+//! training with smartcore ([`train`]), the `forest.bin` format and compiled
+//! inference ([`forest`]), and evaluation reports ([`eval`]).
 //!
 //! Pure Rust, no DPDK: `dataplane` depends on it, never the other way.
+pub mod data;
+pub mod eval;
+pub mod forest;
 pub mod schema;
+pub mod train;
+
+/// The classes flowmark knows, with their RFC 4594 default DSCP.
+pub const DEFAULT_CLASSES: [(&str, u8); 6] =
+    [("web", 18), ("video", 26), ("file_transfer", 10), ("interactive", 18), ("realtime", 34), ("other", 0)];
+
+/// Features withheld by default: they describe the generator's hosts (ports,
+/// the Linux stack's SYN options) more than the application, and a model
+/// leaning on them fails on other networks.
+pub const DEFAULT_EXCLUDE: [&str; 11] = [
+    "src_port",
+    "dst_port",
+    "ip_version",
+    "src2dst_init_window",
+    "dst2src_init_window",
+    "src2dst_mss",
+    "dst2src_mss",
+    "src2dst_wscale",
+    "dst2src_wscale",
+    "tcp_sack_permitted",
+    "tcp_timestamps",
+];
+
+/// Name-based features (the names ablation withholds them, as Encrypted
+/// Client Hello or a VPN would).
+pub const NAME_FEATURES: [&str; 1] = ["tls_client_has_sni"];

@@ -1,0 +1,241 @@
+//! `models`: train, evaluate and inspect flowmark models.
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Parser, Subcommand};
+
+use models::data::read_rows;
+use models::eval::evaluate;
+use models::forest::Model;
+use models::train::{train, Params};
+use models::{schema, DEFAULT_CLASSES, DEFAULT_EXCLUDE, NAME_FEATURES};
+
+/// flowmark models: train a forest on feature rows from `dataplane extract`,
+/// evaluate it, inspect a forest.bin.
+#[derive(Parser)]
+#[command(name = "models", version)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Train one forest per checkpoint and write forest.bin and a summary.
+    Train {
+        /// Feature CSVs from `dataplane extract` (rows labeled with classes).
+        #[arg(long = "features", required = true, num_args = 1..)]
+        features: Vec<PathBuf>,
+        /// The model to write.
+        #[arg(long, default_value = "forest.bin")]
+        out: PathBuf,
+        /// Packet counts at which the model decides.
+        #[arg(long, value_delimiter = ',', default_value = "3,5,8,16")]
+        checkpoints: Vec<u32>,
+        /// Classes and their DSCP, in output order.
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "web=18,video=26,file_transfer=10,interactive=18,realtime=34,other=0"
+        )]
+        classes: Vec<String>,
+        #[arg(long, default_value_t = 40)]
+        trees: u16,
+        #[arg(long, default_value_t = 14)]
+        max_depth: u16,
+        #[arg(long, default_value_t = 2)]
+        min_samples_leaf: usize,
+        #[arg(long, default_value_t = 4)]
+        min_samples_split: usize,
+        /// Features tried per split (default: sqrt of the features in use).
+        #[arg(long)]
+        mtry: Option<usize>,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Extra features to withhold (on top of the defaults unless --no-default-exclude).
+        #[arg(long, value_delimiter = ',')]
+        exclude: Vec<String>,
+        /// Do not withhold the default host-describing features (ports, SYN options).
+        #[arg(long)]
+        no_default_exclude: bool,
+        /// Withhold every name-based feature (the ECH/VPN ablation).
+        #[arg(long)]
+        no_names: bool,
+        /// Do not resample classes towards balance.
+        #[arg(long)]
+        no_balance: bool,
+        /// Precision a checkpoint's decisions must reach on the validation sessions.
+        #[arg(long, default_value_t = 0.95)]
+        target_precision: f32,
+        /// After the last checkpoint say unknown instead of deciding anyway.
+        #[arg(long)]
+        unknown_after_last: bool,
+        /// The model's version number (shown by the dataplane and in flow logs).
+        #[arg(long, default_value_t = 1)]
+        model_version: u32,
+        #[arg(long, default_value = "flowmark")]
+        name: String,
+        /// Write the training summary (JSON) here (default: OUT with .summary.json).
+        #[arg(long)]
+        summary: Option<PathBuf>,
+    },
+    /// Evaluate a model on labeled feature rows; print and write a report.
+    Eval {
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long = "features", required = true, num_args = 1..)]
+        features: Vec<PathBuf>,
+        /// Write the Markdown report here.
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// Write the report as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        #[arg(long, default_value = "flowmark evaluation")]
+        title: String,
+    },
+    /// Show a model's schema, classes, checkpoints, size and feature use.
+    Inspect { model: PathBuf },
+}
+
+fn load(path: &PathBuf) -> Result<Model> {
+    let b = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    Model::from_bytes(&b).map_err(|e| anyhow!("{}: {e}", path.display()))
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.cmd {
+        Cmd::Train {
+            features,
+            out,
+            checkpoints,
+            classes,
+            trees,
+            max_depth,
+            min_samples_leaf,
+            min_samples_split,
+            mtry,
+            seed,
+            exclude,
+            no_default_exclude,
+            no_names,
+            no_balance,
+            target_precision,
+            unknown_after_last,
+            model_version,
+            name,
+            summary,
+        } => {
+            let classes = classes
+                .iter()
+                .map(|c| {
+                    let (n, d) = c.split_once('=').unwrap_or((c.as_str(), ""));
+                    let dscp = if d.is_empty() {
+                        DEFAULT_CLASSES.iter().find(|x| x.0 == n).map(|x| x.1).unwrap_or(0)
+                    } else {
+                        d.parse().map_err(|_| anyhow!("--classes: {c:?}: DSCP must be 0..63"))?
+                    };
+                    if dscp > 63 {
+                        bail!("--classes: {c:?}: DSCP must be 0..63");
+                    }
+                    Ok((n.to_string(), dscp))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let mut ex: Vec<String> = exclude;
+            if !no_default_exclude {
+                ex.extend(DEFAULT_EXCLUDE.iter().map(|s| s.to_string()));
+            }
+            if no_names {
+                ex.extend(NAME_FEATURES.iter().map(|s| s.to_string()));
+            }
+            let p = Params {
+                classes,
+                checkpoints,
+                trees,
+                max_depth: Some(max_depth),
+                min_samples_leaf,
+                min_samples_split,
+                mtry,
+                seed,
+                exclude: ex,
+                balance: !no_balance,
+                target_precision,
+                decide_after_last: !unknown_after_last,
+                version: model_version,
+                name,
+            };
+            eprintln!("reading {} feature file(s)...", features.len());
+            let rows = read_rows(&features)?;
+            eprintln!("{} rows", rows.len());
+            let t0 = std::time::Instant::now();
+            let (model, sum) = train(&rows, &p, |m| eprintln!("[{:6.1} s] {m}", t0.elapsed().as_secs_f64()))?;
+            let bytes = model.to_bytes();
+            std::fs::write(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;
+            let sp = summary.unwrap_or_else(|| out.with_extension("summary.json"));
+            std::fs::write(&sp, serde_json::to_string_pretty(&sum)? + "\n")?;
+            println!(
+                "wrote {} ({} bytes, {} trees, {} nodes) and {} in {:.1} s; thresholds {:?}",
+                out.display(),
+                bytes.len(),
+                model.trees.len(),
+                model.nodes.len(),
+                sp.display(),
+                t0.elapsed().as_secs_f64(),
+                sum.thresholds
+            );
+        }
+        Cmd::Eval { model, features, report, json, title } => {
+            let m = load(&model)?;
+            let rows = read_rows(&features)?;
+            let r = evaluate(&m, &rows);
+            let md = r.markdown(&m, &title);
+            print!("{md}");
+            if let Some(p) = report {
+                std::fs::write(&p, &md).with_context(|| format!("writing {}", p.display()))?;
+            }
+            if let Some(p) = json {
+                std::fs::write(&p, serde_json::to_string_pretty(&r)? + "\n")?;
+            }
+        }
+        Cmd::Inspect { model } => {
+            let m = load(&model)?;
+            let bytes = std::fs::metadata(&model)?.len();
+            println!("model {} version {} ({bytes} bytes)", m.name, m.version);
+            println!("schema {} {:016x}, {} features", schema::VERSION, schema::HASH, schema::N);
+            println!(
+                "classes: {}",
+                m.classes.iter().map(|c| format!("{}=DSCP {}", c.name, c.dscp)).collect::<Vec<_>>().join(", ")
+            );
+            for c in &m.checkpoints {
+                println!("checkpoint {:>3} packets: {} trees, threshold {:.2}", c.packets, c.trees, c.threshold);
+            }
+            println!("after the last checkpoint: {}", if m.decide_after_last { "decide anyway" } else { "unknown" });
+            // Feature importance: how many splits use each feature.
+            let mut uses = vec![0usize; schema::N];
+            for n in &m.nodes {
+                if n.feature != models::forest::LEAF {
+                    uses[n.feature as usize] += 1;
+                }
+            }
+            let mut order: Vec<usize> = (0..schema::N).filter(|&i| uses[i] > 0).collect();
+            order.sort_by_key(|&i| std::cmp::Reverse(uses[i]));
+            let splits: usize = uses.iter().sum();
+            println!("{} nodes, {splits} splits over {} features; most used:", m.nodes.len(), order.len());
+            for &i in order.iter().take(25) {
+                println!("  {:>5.1} %  {}", 100.0 * uses[i] as f64 / splits.max(1) as f64, schema::NAMES[i]);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

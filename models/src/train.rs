@@ -1,0 +1,356 @@
+//! Training: one smartcore random forest per checkpoint, compiled into the
+//! flat trees of [`crate::forest::Model`], with confidence thresholds tuned
+//! on a validation split made by capture session (never by flow: flows of
+//! one session leak into each other).
+use std::collections::{BTreeMap, HashMap};
+
+use anyhow::{anyhow, bail, Context, Result};
+use serde::Serialize;
+use smartcore::ensemble::random_forest_classifier::{RandomForestClassifier, RandomForestClassifierParameters};
+use smartcore::linalg::basic::matrix::DenseMatrix;
+
+use crate::data::Row;
+use crate::forest::{round_down, Checkpoint, Class, Model, Node, LEAF};
+use crate::schema;
+
+pub type Forest = RandomForestClassifier<f32, u32, DenseMatrix<f32>, Vec<u32>>;
+
+/// Training settings (the CLI's flags).
+#[derive(Debug, Clone, Serialize)]
+pub struct Params {
+    pub classes: Vec<(String, u8)>,
+    pub checkpoints: Vec<u32>,
+    pub trees: u16,
+    pub max_depth: Option<u16>,
+    pub min_samples_leaf: usize,
+    pub min_samples_split: usize,
+    /// Features tried per split (default: sqrt of the features in use).
+    pub mtry: Option<usize>,
+    pub seed: u64,
+    /// Features withheld from the model (held at 0 while training, so no
+    /// tree ever splits on them).
+    pub exclude: Vec<String>,
+    /// Resample each class towards the largest one (at most 10x its own rows).
+    pub balance: bool,
+    /// Precision a checkpoint's decisions must reach on the validation split.
+    pub target_precision: f32,
+    pub decide_after_last: bool,
+    pub version: u32,
+    pub name: String,
+}
+
+/// What training reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub params: Params,
+    pub rows_per_checkpoint: BTreeMap<u32, BTreeMap<String, usize>>,
+    pub sessions: usize,
+    pub validation_sessions: usize,
+    pub thresholds: BTreeMap<u32, f32>,
+    /// Validation accuracy and decided share at the chosen threshold.
+    pub validation: BTreeMap<u32, (f64, f64)>,
+    pub nodes: usize,
+    pub bytes: usize,
+}
+
+fn fnv(s: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// A small deterministic generator for resampling.
+struct SplitMix(u64);
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+/// Rows of one checkpoint as a matrix, withheld features zeroed.
+fn matrix(rows: &[&Row], mask: &[bool]) -> Result<DenseMatrix<f32>> {
+    let data: Vec<Vec<f32>> =
+        rows.iter().map(|r| r.x.iter().zip(mask).map(|(&v, &keep)| if keep { v } else { 0.0 }).collect()).collect();
+    DenseMatrix::from_2d_vec(&data).map_err(|e| anyhow!("building the training matrix: {e}"))
+}
+
+pub fn fit(rows: &[&Row], y: &[u32], p: &Params, mask: &[bool]) -> Result<Forest> {
+    let x = matrix(rows, mask)?;
+    let used = mask.iter().filter(|&&m| m).count().max(1);
+    let params = RandomForestClassifierParameters {
+        n_trees: p.trees,
+        max_depth: p.max_depth,
+        min_samples_leaf: p.min_samples_leaf,
+        min_samples_split: p.min_samples_split,
+        m: Some(p.mtry.unwrap_or(((used as f64).sqrt().ceil()) as usize).max(1)),
+        seed: p.seed,
+        ..Default::default()
+    };
+    RandomForestClassifier::fit(&x, &y.to_vec(), params).map_err(|e| anyhow!("training the forest: {e}"))
+}
+
+/// smartcore's prediction of each row (the reference for compiled inference).
+pub fn smartcore_predict(f: &Forest, rows: &[&Row], mask: &[bool]) -> Result<Vec<u32>> {
+    f.predict(&matrix(rows, mask)?).map_err(|e| anyhow!("smartcore predict: {e}"))
+}
+
+/// Flatten a trained forest's trees (through its serde form: smartcore keeps
+/// nodes private) into `nodes`, mapping leaf outputs to model class indices.
+pub fn compile(f: &Forest, nodes: &mut Vec<Node>, trees: &mut Vec<(u32, u32)>) -> Result<u32> {
+    let v = serde_json::to_value(f).context("serialising the smartcore forest")?;
+    let classes: Vec<u32> = serde_json::from_value(v["classes"].clone()).context("forest classes")?;
+    let ts = v["trees"].as_array().ok_or_else(|| anyhow!("forest has no trees"))?;
+    for t in ts {
+        let tree_classes: Vec<u32> = serde_json::from_value(t["classes"].clone()).context("tree classes")?;
+        let ns = t["nodes"].as_array().ok_or_else(|| anyhow!("tree has no nodes"))?;
+        let start = nodes.len() as u32;
+        for n in ns {
+            let yes = n["true_child"].as_u64();
+            let no = n["false_child"].as_u64();
+            let node = match (yes, no) {
+                (Some(yes), Some(no)) => Node {
+                    feature: n["split_feature"].as_u64().ok_or_else(|| anyhow!("node without split feature"))? as u16,
+                    threshold: round_down(n["split_value"].as_f64().unwrap_or(f64::NAN)),
+                    yes: yes as u32,
+                    no: no as u32,
+                },
+                _ => {
+                    let out = n["output"].as_u64().ok_or_else(|| anyhow!("leaf without output"))? as usize;
+                    // A tree's output indexes its classes, which are the
+                    // forest's label values: here, model class indices.
+                    let label =
+                        *tree_classes.get(out).or(classes.get(out)).ok_or_else(|| anyhow!("leaf class {out}"))?;
+                    Node { feature: LEAF, threshold: 0.0, yes: label, no: 0 }
+                }
+            };
+            nodes.push(node);
+        }
+        trees.push((start, ns.len() as u32));
+    }
+    Ok(ts.len() as u32)
+}
+
+/// Train the model: per checkpoint, tune the threshold on a validation
+/// split by session, then fit on every session.
+pub fn train(rows: &[Row], p: &Params, mut progress: impl FnMut(&str)) -> Result<(Model, Summary)> {
+    if p.classes.is_empty() || p.classes.len() > crate::forest::MAX_CLASSES {
+        bail!("1 to {} classes, got {}", crate::forest::MAX_CLASSES, p.classes.len());
+    }
+    let class_of: HashMap<&str, u32> = p.classes.iter().enumerate().map(|(i, c)| (c.0.as_str(), i as u32)).collect();
+    let mut mask = vec![true; schema::N];
+    for e in &p.exclude {
+        let i = schema::index_of(e).ok_or_else(|| anyhow!("--exclude: no feature named {e:?}"))?;
+        mask[i] = false;
+    }
+    let sessions: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.session.as_str()).collect();
+    let is_val = |s: &str| sessions.len() >= 5 && fnv(s).is_multiple_of(5);
+    let validation_sessions = sessions.iter().filter(|s| is_val(s)).count();
+
+    let mut model = Model {
+        version: p.version,
+        name: p.name.clone(),
+        classes: p.classes.iter().map(|(n, d)| Class { name: n.clone(), dscp: *d }).collect(),
+        checkpoints: Vec::new(),
+        decide_after_last: p.decide_after_last,
+        trees: Vec::new(),
+        nodes: Vec::new(),
+    };
+    let mut summary = Summary {
+        params: p.clone(),
+        rows_per_checkpoint: BTreeMap::new(),
+        sessions: sessions.len(),
+        validation_sessions,
+        thresholds: BTreeMap::new(),
+        validation: BTreeMap::new(),
+        nodes: 0,
+        bytes: 0,
+    };
+    let mut ks = p.checkpoints.clone();
+    ks.sort_unstable();
+    ks.dedup();
+    for (ci, &k) in ks.iter().enumerate() {
+        let at_k: Vec<&Row> = rows.iter().filter(|r| r.k == k && class_of.contains_key(r.label.as_str())).collect();
+        let mut counts = BTreeMap::new();
+        for r in &at_k {
+            *counts.entry(r.label.clone()).or_insert(0usize) += 1;
+        }
+        summary.rows_per_checkpoint.insert(k, counts);
+        if at_k.len() < 2 {
+            bail!("checkpoint {k}: {} labeled rows, too few to train", at_k.len());
+        }
+        let last = ci + 1 == ks.len();
+        // Threshold: the lowest confidence whose decisions on the validation
+        // sessions reach the target precision.
+        let (train_part, val_part): (Vec<&Row>, Vec<&Row>) = at_k.iter().partition(|r| !is_val(&r.session));
+        let mut threshold = if last && p.decide_after_last { 0.0 } else { 0.5 };
+        let tune = !(last && p.decide_after_last);
+        if tune && !val_part.is_empty() && !train_part.is_empty() {
+            progress(&format!(
+                "checkpoint {k}: tuning the threshold ({} train / {} validation rows)",
+                train_part.len(),
+                val_part.len()
+            ));
+            let (tx, ty) = balanced(&train_part, &class_of, p);
+            let f = fit(&tx, &ty, p, &mask)?;
+            let mut tmp = Model { checkpoints: Vec::new(), trees: Vec::new(), nodes: Vec::new(), ..model.clone() };
+            let n = compile(&f, &mut tmp.nodes, &mut tmp.trees)?;
+            tmp.checkpoints.push(Checkpoint { packets: k, threshold: 0.0, first_tree: 0, trees: n });
+            let scored: Vec<(bool, f32)> = val_part
+                .iter()
+                .map(|r| {
+                    let (c, v, t) = tmp.predict(0, &r.x);
+                    (c as u32 == class_of[r.label.as_str()], v as f32 / t.max(1) as f32)
+                })
+                .collect();
+            threshold = 1.0;
+            for step in 0..=10 {
+                let t = 0.5 + step as f32 * 0.05;
+                let decided: Vec<&(bool, f32)> = scored.iter().filter(|s| s.1 >= t).collect();
+                let correct = decided.iter().filter(|s| s.0).count();
+                if !decided.is_empty() && correct as f32 / decided.len() as f32 >= p.target_precision {
+                    threshold = t;
+                    break;
+                }
+            }
+            let decided: Vec<&(bool, f32)> = scored.iter().filter(|s| s.1 >= threshold).collect();
+            let acc = decided.iter().filter(|s| s.0).count() as f64 / decided.len().max(1) as f64;
+            summary.validation.insert(k, (acc, decided.len() as f64 / scored.len() as f64));
+        }
+        progress(&format!("checkpoint {k}: training {} trees on {} rows", p.trees, at_k.len()));
+        let (tx, ty) = balanced(&at_k, &class_of, p);
+        let f = fit(&tx, &ty, p, &mask)?;
+        let first = model.trees.len() as u32;
+        let n = compile(&f, &mut model.nodes, &mut model.trees)?;
+        model.checkpoints.push(Checkpoint { packets: k, threshold, first_tree: first, trees: n });
+        summary.thresholds.insert(k, threshold);
+    }
+    summary.nodes = model.nodes.len();
+    summary.bytes = model.to_bytes().len();
+    Ok((model, summary))
+}
+
+/// The rows and labels to fit on, with classes resampled towards the
+/// largest when balancing is on.
+fn balanced<'a>(rows: &[&'a Row], class_of: &HashMap<&str, u32>, p: &Params) -> (Vec<&'a Row>, Vec<u32>) {
+    let mut by: BTreeMap<u32, Vec<&Row>> = BTreeMap::new();
+    for r in rows {
+        by.entry(class_of[r.label.as_str()]).or_default().push(r);
+    }
+    let largest = by.values().map(Vec::len).max().unwrap_or(0);
+    let mut rng = SplitMix(p.seed ^ 0x5eed);
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    for (c, rs) in &by {
+        xs.extend(rs.iter().copied());
+        ys.extend(std::iter::repeat_n(*c, rs.len()));
+        if p.balance {
+            let target = largest.min(rs.len() * 10);
+            for _ in rs.len()..target {
+                xs.push(rs[(rng.next() % rs.len() as u64) as usize]);
+                ys.push(*c);
+            }
+        }
+    }
+    (xs, ys)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(n: usize, seed: u64) -> Vec<Row> {
+        let mut rng = SplitMix(seed);
+        let labels = ["web", "video", "file_transfer"];
+        (0..n)
+            .map(|i| {
+                let c = (rng.next() % 3) as usize;
+                let mut x = Box::new([0f32; schema::N]);
+                for v in x.iter_mut() {
+                    *v = (rng.next() % 10_000) as f32 / 7.0;
+                }
+                // Make the class learnable from a few features, with noise.
+                x[schema::F::bidirectional_mean_ps as usize] = 200.0 + 500.0 * c as f32 + (rng.next() % 400) as f32;
+                x[schema::F::splt_ps_2 as usize] = (c as f32 + 1.0) * 0.1 + (rng.next() % 3) as f32 * 0.05;
+                Row {
+                    capture: "c".into(),
+                    session: format!("s{}", i % 10),
+                    flow: i.to_string(),
+                    k: 3,
+                    label: labels[c].into(),
+                    application: String::new(),
+                    x,
+                }
+            })
+            .collect()
+    }
+
+    fn params() -> Params {
+        Params {
+            classes: crate::DEFAULT_CLASSES.iter().map(|(n, d)| (n.to_string(), *d)).collect(),
+            checkpoints: vec![3],
+            trees: 15,
+            max_depth: Some(10),
+            min_samples_leaf: 1,
+            min_samples_split: 2,
+            mtry: None,
+            seed: 3,
+            exclude: vec![],
+            balance: false,
+            target_precision: 0.9,
+            decide_after_last: true,
+            version: 1,
+            name: "t".into(),
+        }
+    }
+
+    #[test]
+    fn compiled_forest_agrees_exactly_with_smartcore() {
+        let train_rows = rows(600, 1);
+        let eval_rows = rows(400, 2);
+        let p = params();
+        let class_of: HashMap<&str, u32> =
+            p.classes.iter().enumerate().map(|(i, c)| (c.0.as_str(), i as u32)).collect();
+        let refs: Vec<&Row> = train_rows.iter().collect();
+        let y: Vec<u32> = refs.iter().map(|r| class_of[r.label.as_str()]).collect();
+        let mask = vec![true; schema::N];
+        let f = fit(&refs, &y, &p, &mask).unwrap();
+        let mut m = Model {
+            version: 1,
+            name: "t".into(),
+            classes: p.classes.iter().map(|(n, d)| Class { name: n.clone(), dscp: *d }).collect(),
+            checkpoints: vec![],
+            decide_after_last: true,
+            trees: vec![],
+            nodes: vec![],
+        };
+        let n = compile(&f, &mut m.nodes, &mut m.trees).unwrap();
+        m.checkpoints.push(Checkpoint { packets: 3, threshold: 0.0, first_tree: 0, trees: n });
+        let m = Model::from_bytes(&m.to_bytes()).unwrap();
+        let eval_refs: Vec<&Row> = eval_rows.iter().chain(train_rows.iter()).collect();
+        let want = smartcore_predict(&f, &eval_refs, &mask).unwrap();
+        let mut agree = 0;
+        for (r, w) in eval_refs.iter().zip(&want) {
+            assert_eq!(m.predict(0, &r.x).0 as u32, *w, "row {}", r.flow);
+            agree += 1;
+        }
+        assert_eq!(agree, 1000);
+        // And it learned something: well above the 133 of guessing.
+        let correct = eval_rows.iter().filter(|r| m.predict(0, &r.x).0 as u32 == class_of[r.label.as_str()]).count();
+        assert!(correct > 200, "{correct}/400");
+    }
+
+    #[test]
+    fn withheld_features_never_split() {
+        let mut p = params();
+        p.exclude = vec!["bidirectional_mean_ps".into()];
+        let (m, _) = train(&rows(300, 5), &p, |_| {}).unwrap();
+        let f = schema::F::bidirectional_mean_ps as u16;
+        assert!(m.nodes.iter().all(|n| n.feature != f));
+    }
+}
