@@ -480,6 +480,48 @@ impl<W: Write> Writer<W> {
     }
 }
 
+pub const LINKTYPE_NULL: u32 = 0;
+pub const LINKTYPE_RAW: u32 = 101;
+pub const LINKTYPE_LINUX_SLL: u32 = 113;
+
+/// Write `rec` into `out` as the Ethernet frame it would have been on an
+/// Ethernet wire, and return that frame's wire length: Ethernet records are
+/// copied; raw IP, Linux cooked (SLL) and BSD loopback (NULL) records get a
+/// 14-byte Ethernet header in place of theirs. None for other link types or
+/// a header that does not name IPv4/IPv6.
+pub fn to_ethernet(rec: &Record<'_>, out: &mut Vec<u8>) -> Option<u32> {
+    out.clear();
+    let (ethertype, skip) = match rec.linktype {
+        LINKTYPE_ETHERNET => {
+            out.extend_from_slice(rec.data);
+            return Some(rec.orig_len);
+        }
+        LINKTYPE_RAW => match rec.data.first()? >> 4 {
+            4 => (0x0800u16, 0usize),
+            6 => (0x86dd, 0),
+            _ => return None,
+        },
+        LINKTYPE_LINUX_SLL => (u16::from_be_bytes([*rec.data.get(14)?, *rec.data.get(15)?]), 16),
+        LINKTYPE_NULL => {
+            let fam = u32::from_le_bytes(rec.data.get(..4)?.try_into().ok()?);
+            let fam = if fam > 0xffff { fam.swap_bytes() } else { fam };
+            match fam {
+                2 => (0x0800, 4),
+                24 | 28 | 30 => (0x86dd, 4),
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    if !matches!(ethertype, 0x0800 | 0x86dd | 0x8100) || rec.data.len() < skip {
+        return None;
+    }
+    out.extend_from_slice(&[0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01]);
+    out.extend_from_slice(&ethertype.to_be_bytes());
+    out.extend_from_slice(&rec.data[skip..]);
+    Some((rec.orig_len as usize).saturating_sub(skip).saturating_add(14) as u32)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -585,46 +627,24 @@ mod tests {
         assert_eq!((rec.ts_ns, rec.orig_len, rec.data, rec.linktype), (1500, 64, &[1, 2, 3, 4, 5][..], 1));
         assert!(r.next().unwrap().is_none());
     }
-}
 
-pub const LINKTYPE_NULL: u32 = 0;
-pub const LINKTYPE_RAW: u32 = 101;
-pub const LINKTYPE_LINUX_SLL: u32 = 113;
-
-/// Write `rec` into `out` as the Ethernet frame it would have been on an
-/// Ethernet wire, and return that frame's wire length: Ethernet records are
-/// copied; raw IP, Linux cooked (SLL) and BSD loopback (NULL) records get a
-/// 14-byte Ethernet header in place of theirs. None for other link types or
-/// a header that does not name IPv4/IPv6.
-pub fn to_ethernet(rec: &Record<'_>, out: &mut Vec<u8>) -> Option<u32> {
-    out.clear();
-    let (ethertype, skip) = match rec.linktype {
-        LINKTYPE_ETHERNET => {
-            out.extend_from_slice(rec.data);
-            return Some(rec.orig_len);
-        }
-        LINKTYPE_RAW => match rec.data.first()? >> 4 {
-            4 => (0x0800u16, 0usize),
-            6 => (0x86dd, 0),
-            _ => return None,
-        },
-        LINKTYPE_LINUX_SLL => (u16::from_be_bytes([*rec.data.get(14)?, *rec.data.get(15)?]), 16),
-        LINKTYPE_NULL => {
-            let fam = u32::from_le_bytes(rec.data.get(..4)?.try_into().ok()?);
-            let fam = if fam > 0xffff { fam.swap_bytes() } else { fam };
-            match fam {
-                2 => (0x0800, 4),
-                24 | 28 | 30 => (0x86dd, 4),
-                _ => return None,
-            }
-        }
-        _ => return None,
-    };
-    if !matches!(ethertype, 0x0800 | 0x86dd | 0x8100) || rec.data.len() < skip {
-        return None;
+    #[test]
+    fn raw_ip_and_sll_become_the_ethernet_frame_they_would_have_been() {
+        let ip = [0x45u8, 0, 0, 20, 0, 0, 0, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
+        let rec = Record { ts_ns: 0, orig_len: 20, data: &ip, linktype: LINKTYPE_RAW };
+        let mut out = Vec::new();
+        assert_eq!(to_ethernet(&rec, &mut out), Some(34));
+        assert_eq!(&out[12..14], &[0x08, 0x00]);
+        assert_eq!(&out[14..], &ip);
+        let mut sll = vec![0u8; 14];
+        sll.extend_from_slice(&[0x08, 0x00]);
+        sll.extend_from_slice(&ip);
+        let rec = Record { ts_ns: 0, orig_len: 36, data: &sll, linktype: LINKTYPE_LINUX_SLL };
+        assert_eq!(to_ethernet(&rec, &mut out), Some(34));
+        assert_eq!(&out[14..], &ip);
+        let rec = Record { ts_ns: 0, orig_len: 20, data: &ip, linktype: 147 };
+        assert_eq!(to_ethernet(&rec, &mut out), None);
+        let rec = Record { ts_ns: 0, orig_len: 0, data: &[], linktype: LINKTYPE_RAW };
+        assert_eq!(to_ethernet(&rec, &mut out), None);
     }
-    out.extend_from_slice(&[0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01]);
-    out.extend_from_slice(&ethertype.to_be_bytes());
-    out.extend_from_slice(&rec.data[skip..]);
-    Some((rec.orig_len as usize).saturating_sub(skip).saturating_add(14) as u32)
 }
