@@ -82,6 +82,41 @@ pub struct RunArgs {
     /// exit): its key, times, features and end reason, under NFStream names.
     #[arg(long, value_name = "PATH")]
     pub flow_log: Option<PathBuf>,
+
+    /// The model (forest.bin) that classifies flows at its checkpoints.
+    /// Default: the shipped models/forest.bin (looked up from the current
+    /// directory, then beside the binary's workspace).
+    #[arg(long, value_name = "PATH")]
+    pub model: Option<PathBuf>,
+
+    /// Forward without classifying or marking.
+    #[arg(long, conflicts_with = "model")]
+    pub no_model: bool,
+
+    /// Override the model's marks: `web=AF21,video=AF31,file_transfer=10`
+    /// (DSCP names or numbers 0..63).
+    #[arg(long, value_name = "CLASS=DSCP,...", value_parser = parse_dscp_map)]
+    pub dscp_map: Option<DscpMap>,
+
+    /// Which packets of a decided flow are marked.
+    #[arg(long, value_name = "both|forward|backward", default_value = "both")]
+    pub mark_direction: dataplane::mark::Direction,
+}
+
+/// `--dscp-map` entries: (class name, DSCP).
+#[derive(Debug, Clone)]
+pub struct DscpMap(pub Vec<(String, u8)>);
+
+fn parse_dscp_map(s: &str) -> Result<DscpMap, String> {
+    let mut v = Vec::new();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (class, dscp) = part.split_once('=').ok_or_else(|| format!("{part:?} is not CLASS=DSCP (video=AF31)"))?;
+        v.push((class.trim().to_string(), dataplane::mark::parse_dscp(dscp)?));
+    }
+    if v.is_empty() {
+        return Err("no CLASS=DSCP entries".into());
+    }
+    Ok(DscpMap(v))
 }
 
 /// Flow tracking options shared by the DPDK runner and `extract`.

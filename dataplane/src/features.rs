@@ -183,6 +183,33 @@ pub struct FlowState {
     pub rst_seen: bool,
     /// SYN seen from the initiator (so the direction is certain).
     pub syn_seen: bool,
+    /// The classifier's decision, once made.
+    pub decision: Decision,
+}
+
+/// What the classifier decided for a flow.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Decision {
+    pub state: DecisionState,
+    /// Model class index (valid when `Decided`).
+    pub class: u8,
+    /// Share of trees that voted for the class.
+    pub confidence: f32,
+    /// The packet (1-based) at which the decision was made.
+    pub packet: u32,
+    /// The version of the model that decided.
+    pub model_version: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DecisionState {
+    /// No checkpoint reached yet, or none confident enough.
+    #[default]
+    Pending,
+    Decided,
+    /// The last checkpoint passed without a confident vote and the model
+    /// says unknown rather than guess.
+    Unknown,
 }
 
 impl Default for FlowState {
@@ -225,6 +252,7 @@ impl Default for FlowState {
             fin_seen: [false; 2],
             rst_seen: false,
             syn_seen: false,
+            decision: Decision::default(),
         }
     }
 }

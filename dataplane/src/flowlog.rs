@@ -6,7 +6,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use models::schema;
 
-use crate::features::FlowState;
+use crate::features::{DecisionState, FlowState};
 use crate::flow::{EndReason, FlowKey};
 use crate::pipeline::FlowRef;
 
@@ -39,8 +39,9 @@ pub fn ip_string(a: &[u8]) -> String {
     }
 }
 
-/// One JSON line (no trailing newline) for an ended flow.
-pub fn json_line(f: FlowRef<'_>, reason: EndReason, worker: u16) -> String {
+/// One JSON line (no trailing newline) for an ended flow. `classes` names
+/// the model classes of the model version that decided it, if known.
+pub fn json_line(f: FlowRef<'_>, reason: EndReason, worker: u16, classes: Option<&[String]>) -> String {
     let (sa, sp) = f.src();
     let (da, dp) = f.dst();
     let s = f.state;
@@ -62,6 +63,24 @@ pub fn json_line(f: FlowRef<'_>, reason: EndReason, worker: u16) -> String {
     o.insert("requested_server_name".into(), s.sni.to_lossy().into());
     o.insert("tls_alpn".into(), s.alpn.to_lossy().into());
     o.insert("tls_ja4".into(), s.ja4.to_lossy().into());
+    let d = &s.decision;
+    let class = match d.state {
+        DecisionState::Pending => "undecided".to_string(),
+        DecisionState::Unknown => "unknown".to_string(),
+        DecisionState::Decided => {
+            classes.and_then(|c| c.get(d.class as usize)).cloned().unwrap_or_else(|| format!("class{}", d.class))
+        }
+    };
+    o.insert("class".into(), class.into());
+    if d.state != DecisionState::Pending {
+        let conf = format!("{}", d.confidence).parse::<f64>().unwrap_or(0.0);
+        o.insert(
+            "confidence".into(),
+            serde_json::Number::from_f64(conf).map(Into::into).unwrap_or(serde_json::Value::Null),
+        );
+        o.insert("decision_packet".into(), d.packet.into());
+        o.insert("model_version".into(), d.model_version.into());
+    }
     let mut feats = serde_json::Map::new();
     for (name, x) in schema::NAMES.iter().zip(v.iter()) {
         // The f32's shortest decimal form, so the log shows what the model sees.

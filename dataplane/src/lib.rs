@@ -8,6 +8,7 @@
 //! - [`pipeline`]: one packet through all of the above, reporting
 //!   checkpoints and flow ends to a sink;
 //! - [`pcap`]: reading and writing capture files;
+//! - [`mark`]: DSCP names and rewriting (IPv4 checksum per RFC 1624);
 //! - [`flowlog`]: flow records as JSON lines and feature rows as CSV;
 //! - [`labels`]: joining ground-truth labels to flows;
 //! - [`stats`]: per-worker counters and the run summary.
@@ -15,6 +16,7 @@ pub mod features;
 pub mod flow;
 pub mod flowlog;
 pub mod labels;
+pub mod mark;
 pub mod parse;
 pub mod pcap;
 pub mod pipeline;

@@ -115,7 +115,7 @@ impl Sink for ExtractSink<'_> {
             self.labeled_flows += 1;
         }
         if let Some(w) = self.flow_log.as_mut() {
-            if let Err(e) = writeln!(w, "{}", json_line(f, reason, 0)) {
+            if let Err(e) = writeln!(w, "{}", json_line(f, reason, 0, None)) {
                 self.error.get_or_insert(e);
             }
         }

@@ -8,8 +8,11 @@ use std::sync::Arc;
 
 use models::schema;
 
-use crate::features::{FlowState, PacketFacts};
+use models::forest::Model;
+
+use crate::features::{DecisionState, FlowState, PacketFacts};
 use crate::flow::{EndReason, FlowKey, FlowTable, Slot, Timeouts};
+use crate::mark::{self, Direction};
 use crate::parse::{self, tcp_flags, Fragment, Parsed};
 use crate::stats::{bump, PipelineCounters};
 
@@ -126,12 +129,97 @@ pub enum Verdict {
     Flow { slot: Slot, index: u64 },
 }
 
+/// The model a pipeline classifies with, and how it marks.
+#[derive(Clone)]
+pub struct Classifier {
+    pub model: Arc<Model>,
+    /// DSCP per model class index.
+    pub dscp: [u8; models::forest::MAX_CLASSES],
+    pub direction: Direction,
+}
+
+impl Classifier {
+    /// The model's default marks, with `overrides` (class name, DSCP) applied.
+    pub fn new(model: Arc<Model>, overrides: &[(String, u8)], direction: Direction) -> Result<Self, String> {
+        let mut dscp = [0u8; models::forest::MAX_CLASSES];
+        for (i, c) in model.classes.iter().enumerate() {
+            dscp[i] = c.dscp;
+        }
+        for (name, v) in overrides {
+            let i = model.class_index(name).ok_or_else(|| {
+                format!(
+                    "--dscp-map: the model has no class {name:?} (classes: {})",
+                    model.classes.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
+                )
+            })?;
+            dscp[i] = *v;
+        }
+        Ok(Classifier { model, dscp, direction })
+    }
+}
+
+/// At a model checkpoint, classify a pending flow; then mark the packet if
+/// its flow is decided and the direction is marked.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn classify_and_mark(
+    cl: &Classifier,
+    table: &mut FlowTable<FlowState>,
+    vector: &mut schema::Vector,
+    counters: &PipelineCounters,
+    slot: Slot,
+    index: u64,
+    forward: bool,
+    frame: &mut [u8],
+    p: &Parsed,
+    wire_len: u32,
+) {
+    let m = &*cl.model;
+    if table.state(slot).decision.state == DecisionState::Pending {
+        if let Some(ck) = m.checkpoint_at(index) {
+            FlowRef { key: table.key(slot), state: table.state(slot) }.vector(vector);
+            let (class, votes, trees) = m.predict(ck, vector);
+            let confidence = votes as f32 / trees.max(1) as f32;
+            let last = ck + 1 == m.checkpoints.len();
+            let d = &mut table.state_mut(slot).decision;
+            if confidence >= m.checkpoints[ck].threshold || (last && m.decide_after_last) {
+                d.state = DecisionState::Decided;
+                d.class = class as u8;
+                d.confidence = confidence;
+                d.packet = index.min(u32::MAX as u64) as u32;
+                d.model_version = m.version;
+                bump(&counters.class_flows[class], 1);
+                bump(&counters.decided_at[ck], 1);
+            } else if last {
+                d.state = DecisionState::Unknown;
+                d.confidence = confidence;
+                d.packet = index.min(u32::MAX as u64) as u32;
+                d.model_version = m.version;
+                bump(&counters.flows_unknown, 1);
+            }
+        }
+    }
+    let d = table.state(slot).decision;
+    if d.state == DecisionState::Decided {
+        let marked = match cl.direction {
+            Direction::Both => true,
+            Direction::Forward => forward,
+            Direction::Backward => !forward,
+        };
+        if marked && mark::set_dscp(frame, p.l3_offset as usize, p.ipv6, cl.dscp[d.class as usize]) {
+            bump(&counters.class_packets_marked[d.class as usize], 1);
+            bump(&counters.class_bytes_marked[d.class as usize], wire_len as u64);
+        }
+    }
+}
+
 /// One worker's flow table, counters and feature state.
 pub struct Pipeline {
     table: FlowTable<FlowState>,
     counters: Arc<PipelineCounters>,
     checkpoints: Checkpoints,
     vector: schema::Vector,
+    classifier: Option<Classifier>,
 }
 
 /// Expired flows ended per packet at most: bounds the work of one packet.
@@ -144,7 +232,18 @@ impl Pipeline {
             counters: Arc::new(PipelineCounters::default()),
             checkpoints: cfg.checkpoints,
             vector: [0.0; schema::N],
+            classifier: None,
         }
+    }
+
+    /// Classify and mark with `c` from the next packet on. Flows already
+    /// decided keep their decision; pending ones go on with the new model.
+    pub fn set_classifier(&mut self, c: Option<Classifier>) {
+        self.classifier = c;
+    }
+
+    pub fn classifier(&self) -> Option<&Classifier> {
+        self.classifier.as_ref()
     }
 
     /// The counters, for readers on other threads.
@@ -227,6 +326,20 @@ impl Pipeline {
             self.table.set_closing(slot);
         }
         self.table.touch(slot, ts_ns);
+        if let Some(cl) = &self.classifier {
+            classify_and_mark(
+                cl,
+                &mut self.table,
+                &mut self.vector,
+                &self.counters,
+                slot,
+                index,
+                forward,
+                frame,
+                &p,
+                wire_len,
+            );
+        }
         if S::CHECKPOINTS && self.checkpoints.contains(index) {
             let f = FlowRef { key: self.table.key(slot), state: self.table.state(slot) };
             f.vector(&mut self.vector);

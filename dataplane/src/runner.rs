@@ -15,10 +15,11 @@ use dpdk_ffi::{lcore, Burst, Eal, Mempool, Port, PortConfig, PortId, QueueId, Rx
 use crate::cli::RunArgs;
 use dataplane::flow::EndReason;
 use dataplane::flowlog::{json_line, FlowRecord};
-use dataplane::pipeline::{Checkpoints, FlowRef, Pipeline, Sink};
+use dataplane::pipeline::{Checkpoints, Classifier, FlowRef, Pipeline, Sink};
 use dataplane::stats::{
     bump, PipelineCounters, PipelineSummary, PortSummary, RunSummary, WorkerCounters, WorkerSummary,
 };
+use models::forest::Model;
 
 /// Ended flows each worker can hand to the flow-log writer before it must
 /// count drops (about 1 KiB each).
@@ -252,7 +253,40 @@ fn check_replay_files(eal_args: &[String]) -> Result<u64> {
     Ok(pinned)
 }
 
+/// The shipped model: models/forest.bin from the current directory, or from
+/// the workspace the binary was built in (target/<profile>/dataplane).
+fn default_model() -> Option<PathBuf> {
+    let mut candidates = vec![PathBuf::from("models/forest.bin")];
+    if let Ok(exe) = std::env::current_exe() {
+        if let Some(ws) = exe.parent().and_then(|p| p.parent()).and_then(|p| p.parent()) {
+            candidates.push(ws.join("models/forest.bin"));
+        }
+    }
+    candidates.into_iter().find(|p| p.is_file())
+}
+
+/// Load and validate the model (before EAL starts: a bad model is refused
+/// with its reason and nothing runs).
+fn load_classifier(app: &RunArgs) -> Result<Option<Classifier>> {
+    if app.no_model {
+        return Ok(None);
+    }
+    let path = match (&app.model, default_model()) {
+        (Some(p), _) => p.clone(),
+        (None, Some(p)) => p,
+        (None, None) => bail!(
+            "no model: models/forest.bin is not here; pass --model PATH, or --no-model to forward without classifying"
+        ),
+    };
+    let bytes = std::fs::read(&path).with_context(|| format!("reading model {}", path.display()))?;
+    let model = Model::from_bytes(&bytes).map_err(|e| anyhow!("model {}: {e}", path.display()))?;
+    let overrides = app.dscp_map.as_ref().map(|m| m.0.clone()).unwrap_or_default();
+    let c = Classifier::new(Arc::new(model), &overrides, app.mark_direction).map_err(|e| anyhow!(e))?;
+    Ok(Some(c))
+}
+
 pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
+    let classifier = load_classifier(&app)?;
     let pinned = check_replay_files(eal_args)?;
     install_stop_signals()?;
 
@@ -303,7 +337,8 @@ pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
     let pipeline_cfg = app.flows.config(Checkpoints::default());
     let mut plans: Vec<WorkerPlan> = Vec::new();
     for (i, &lc) in workers.iter().enumerate() {
-        let pipeline = Pipeline::new(pipeline_cfg);
+        let mut pipeline = Pipeline::new(pipeline_cfg);
+        pipeline.set_classifier(classifier.clone());
         let shared = Arc::new(WorkerShared {
             counters: WorkerCounters::default(),
             pipeline: pipeline.counters(),
@@ -348,6 +383,8 @@ pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
     // The main lcore writes the flow log while the workers run. It sleeps
     // between looks (rte_eal_wait_lcore would spin on its core).
     let mut log_error = None;
+    let class_names: Option<Vec<String>> =
+        classifier.as_ref().map(|c| c.model.classes.iter().map(|c| c.name.clone()).collect());
     loop {
         let all_done = shared.iter().all(|w| w.3.done.load(Ordering::Acquire));
         let mut wrote = 0;
@@ -356,7 +393,9 @@ pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
                 while let Some(rec) = q.pop() {
                     wrote += 1;
                     if let (Some(f), None) = (flow_log.as_mut(), &log_error) {
-                        if let Err(e) = writeln!(f, "{}", json_line(rec.as_ref(), rec.reason, rec.worker)) {
+                        if let Err(e) =
+                            writeln!(f, "{}", json_line(rec.as_ref(), rec.reason, rec.worker, class_names.as_deref()))
+                        {
                             log_error = Some(e);
                         }
                     }
@@ -411,8 +450,15 @@ pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
     let worker_summaries: Vec<WorkerSummary> =
         shared.iter().map(|(i, lc, q, w)| w.counters.snapshot(*i, *lc, *q)).collect();
     let mut pipeline_summary = PipelineSummary::default();
+    let (named, cks): (Vec<(String, u8)>, Vec<u32>) = match &classifier {
+        Some(c) => (
+            c.model.classes.iter().enumerate().map(|(i, k)| (k.name.clone(), c.dscp[i])).collect(),
+            c.model.checkpoints.iter().map(|k| k.packets).collect(),
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
     for (_, _, _, w) in &shared {
-        pipeline_summary.add(&w.pipeline.snapshot());
+        pipeline_summary.add(&w.pipeline.snapshot_named(&named, &cks));
     }
     let first = shared.iter().map(|w| w.3.first_rx_tsc.load(Ordering::Relaxed)).filter(|&t| t != 0).min();
     let last = shared.iter().map(|w| w.3.last_rx_tsc.load(Ordering::Relaxed)).max();
@@ -436,6 +482,7 @@ pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
         totals,
         workers: worker_summaries,
         pipeline: pipeline_summary,
+        model: classifier.as_ref().map(|c| format!("{} v{}", c.model.name, c.model.version)),
     };
     drop(eal);
     if !app.quiet {

@@ -90,6 +90,9 @@ pub struct RunSummary {
     pub totals: WorkerSummary,
     /// Flows, parse errors and handshakes, over all workers.
     pub pipeline: PipelineSummary,
+    /// The model that classified (name and version), if any.
+    #[serde(default)]
+    pub model: Option<String>,
 }
 
 impl RunSummary {
@@ -182,6 +185,41 @@ impl RunSummary {
         if p.later_fragments > 0 {
             let _ = writeln!(s, "later IP fragments (forwarded, not tracked): {}", p.later_fragments);
         }
+        match &self.model {
+            None => {
+                let _ = writeln!(s, "\nno model: flows forwarded unclassified and unmarked");
+            }
+            Some(m) => {
+                let decided: u64 = p.classes.values().map(|c| c.flows).sum();
+                let _ = writeln!(
+                    s,
+                    "\nclassified by {m}: {decided} flows decided, {} unknown, {} undecided (ended before a decision)",
+                    p.flows_unknown,
+                    p.flows_created.saturating_sub(decided + p.flows_unknown)
+                );
+                let _ = writeln!(
+                    s,
+                    "  decided at packet: {}",
+                    p.decided_at.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(", ")
+                );
+                let _ = writeln!(
+                    s,
+                    "  {:<14} {:>6} {:>8} {:>14} {:>16}",
+                    "class", "DSCP", "flows", "pkts marked", "bytes marked"
+                );
+                for (name, c) in &p.classes {
+                    let _ = writeln!(
+                        s,
+                        "  {:<14} {:>6} {:>8} {:>14} {:>16}",
+                        name,
+                        crate::mark::dscp_name(c.dscp),
+                        c.flows,
+                        c.packets_marked,
+                        c.bytes_marked
+                    );
+                }
+            }
+        }
         if p.flow_log_dropped > 0 {
             let _ = writeln!(s, "flow log: {} ended flows dropped (queue full)", p.flow_log_dropped);
         }
@@ -236,6 +274,15 @@ pub struct PipelineCounters {
     pub dns_malformed: AtomicU64,
     /// Ended flows the flow log could not take (its queue was full).
     pub flow_log_dropped: AtomicU64,
+    /// Flows decided per model class index.
+    pub class_flows: [AtomicU64; 16],
+    /// Packets and bytes (frame lengths) marked per class.
+    pub class_packets_marked: [AtomicU64; 16],
+    pub class_bytes_marked: [AtomicU64; 16],
+    /// Decisions per checkpoint index of the model.
+    pub decided_at: [AtomicU64; 8],
+    /// Flows the model left unknown after its last checkpoint.
+    pub flows_unknown: AtomicU64,
 }
 
 /// A copy of the pipeline counters, by name.
@@ -254,9 +301,47 @@ pub struct PipelineSummary {
     pub dns_messages: u64,
     pub dns_malformed: u64,
     pub flow_log_dropped: u64,
+    /// Per class name (from the model), when a model is loaded.
+    #[serde(default)]
+    pub classes: std::collections::BTreeMap<String, ClassSummary>,
+    /// Decisions per checkpoint (packet count).
+    #[serde(default)]
+    pub decided_at: std::collections::BTreeMap<u32, u64>,
+    #[serde(default)]
+    pub flows_unknown: u64,
+}
+
+/// One class's counters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClassSummary {
+    pub dscp: u8,
+    pub flows: u64,
+    pub packets_marked: u64,
+    pub bytes_marked: u64,
 }
 
 impl PipelineCounters {
+    /// The counters, with per-class and per-checkpoint figures named after
+    /// `classes` (name, DSCP) and `checkpoints` (packet counts).
+    pub fn snapshot_named(&self, classes: &[(String, u8)], checkpoints: &[u32]) -> PipelineSummary {
+        let mut s = self.snapshot();
+        for (i, (name, dscp)) in classes.iter().enumerate().take(16) {
+            s.classes.insert(
+                name.clone(),
+                ClassSummary {
+                    dscp: *dscp,
+                    flows: self.class_flows[i].load(Relaxed),
+                    packets_marked: self.class_packets_marked[i].load(Relaxed),
+                    bytes_marked: self.class_bytes_marked[i].load(Relaxed),
+                },
+            );
+        }
+        for (i, k) in checkpoints.iter().enumerate().take(8) {
+            s.decided_at.insert(*k, self.decided_at[i].load(Relaxed));
+        }
+        s
+    }
+
     pub fn snapshot(&self) -> PipelineSummary {
         use crate::flow::EndReason;
         use crate::parse::ParseError;
@@ -284,6 +369,9 @@ impl PipelineCounters {
             dns_messages: self.dns_messages.load(Relaxed),
             dns_malformed: self.dns_malformed.load(Relaxed),
             flow_log_dropped: self.flow_log_dropped.load(Relaxed),
+            classes: Default::default(),
+            decided_at: Default::default(),
+            flows_unknown: self.flows_unknown.load(Relaxed),
         }
     }
 }
@@ -308,5 +396,16 @@ impl PipelineSummary {
         self.dns_messages += o.dns_messages;
         self.dns_malformed += o.dns_malformed;
         self.flow_log_dropped += o.flow_log_dropped;
+        self.flows_unknown += o.flows_unknown;
+        for (k, v) in &o.classes {
+            let c = self.classes.entry(k.clone()).or_default();
+            c.dscp = v.dscp;
+            c.flows += v.flows;
+            c.packets_marked += v.packets_marked;
+            c.bytes_marked += v.bytes_marked;
+        }
+        for (k, v) in &o.decided_at {
+            *self.decided_at.entry(*k).or_default() += v;
+        }
     }
 }

@@ -15,6 +15,7 @@ fn replay(test: &str, input: &Path, app: &[&str]) -> Output {
     args.push(format!("net_pcap0,rx_pcap={},tx_pcap={}", input.display(), dir.join("out.pcap").display()));
     args.push("--".into());
     args.push("--exit-when-drained".into());
+    args.push("--no-model".into());
     args.extend(app.iter().map(|s| s.to_string()));
     run(Command::new(bin("dataplane")).args(&args), DEADLINE)
 }
@@ -61,6 +62,7 @@ fn bad_eal_argument_is_reported() {
     let mut args = eal_base(&file_prefix("badeal"), "0@0");
     args.push("--no-such-eal-option".into());
     args.push("--".into());
+    args.push("--no-model".into());
     let o = run(Command::new(bin("dataplane")).args(&args), DEADLINE);
     assert_fails_naming(&o, &["EAL initialisation", "EAL option is invalid"]);
 }
@@ -82,7 +84,7 @@ fn too_many_workers_for_the_vdev_queues_is_explained() {
     let mut args = eal_base(&file_prefix("queues"), "0@0,1@1,2@1");
     args.push("--vdev".into());
     args.push(format!("net_pcap0,rx_pcap={},tx_pcap={}", demo_pcap().display(), dir.join("o.pcap").display()));
-    args.extend(["--", "--exit-when-drained"].map(String::from));
+    args.extend(["--", "--no-model", "--exit-when-drained"].map(String::from));
     let o = run(Command::new(bin("dataplane")).args(&args), DEADLINE);
     assert_fails_naming(&o, &["2 rx / 2 tx queues", "one rx queue per rx_pcap="]);
 }
@@ -90,7 +92,7 @@ fn too_many_workers_for_the_vdev_queues_is_explained() {
 #[test]
 fn no_ports_is_explained() {
     let mut args = eal_base(&file_prefix("noports"), "0@0");
-    args.extend(["--", "--exit-when-drained"].map(String::from));
+    args.extend(["--", "--no-model", "--exit-when-drained"].map(String::from));
     let o = run(Command::new(bin("dataplane")).args(&args), DEADLINE);
     assert_fails_naming(&o, &["no DPDK ports", "--vdev"]);
 }
@@ -104,4 +106,30 @@ fn help_explains_eal_and_options_without_starting_dpdk() {
         assert!(out.contains(n), "--help should mention {n}:\n{out}");
     }
     assert!(!text(&o.stderr).contains("EAL:"), "help must not initialise EAL");
+}
+
+#[test]
+fn bad_models_are_refused_with_the_reason_before_dpdk_starts() {
+    let dir = scratch("badmodel");
+    let cases: [(&str, &[u8], &str); 3] = [
+        ("empty.bin", b"", "no FMFOREST magic"),
+        ("text.bin", b"hello, this is not a model", "no FMFOREST magic"),
+        ("trunc.bin", b"FMFOREST\x01\x00\x00\x00\xff\xff\x00\x00", "truncated"),
+    ];
+    for (name, bytes, needle) in cases {
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        let mut args = eal_base(&file_prefix("badmodel"), "0@0,1@1");
+        args.push("--vdev".into());
+        args.push(format!("net_pcap0,rx_pcap={},tx_pcap={}", demo_pcap().display(), dir.join("o.pcap").display()));
+        args.extend(["--", "--exit-when-drained", "--model"].map(String::from));
+        args.push(p.display().to_string());
+        let o = run(Command::new(bin("dataplane")).args(&args), DEADLINE);
+        assert_fails_naming(&o, &[name, needle]);
+        assert!(!text(&o.stderr).contains("EAL: Detected"), "refused before EAL starts");
+    }
+    let mut args = eal_base(&file_prefix("badmap"), "0@0,1@1");
+    args.extend(["--", "--dscp-map", "video=AF99"].map(String::from));
+    let o = run(Command::new(bin("dataplane")).args(&args), DEADLINE);
+    assert_fails_naming(&o, &["AF99", "not a DSCP"]);
 }

@@ -47,7 +47,7 @@ fn offline_and_dpdk_replay_compute_identical_features() {
     let mut args = eal_base(&file_prefix("onepath1"), "0@0,1@1");
     args.push("--vdev".into());
     args.push(format!("net_pcap0,rx_pcap={},tx_pcap={}", demo_pcap().display(), dir.join("o.pcap").display()));
-    args.extend(["--", "--exit-when-drained", "--flow-log"].map(String::from));
+    args.extend(["--", "--no-model", "--exit-when-drained", "--flow-log"].map(String::from));
     args.push(dp.display().to_string());
     let o = run(Command::new(bin("dataplane")).args(&args), DEADLINE);
     assert!(o.status.success(), "{}", text(&o.stderr));
@@ -83,7 +83,7 @@ fn two_workers_compute_the_same_features_as_one() {
         dir.join("o0.pcap").display(),
         dir.join("o1.pcap").display()
     ));
-    args.extend(["--", "--exit-when-drained", "--flow-log"].map(String::from));
+    args.extend(["--", "--no-model", "--exit-when-drained", "--flow-log"].map(String::from));
     args.push(dp.display().to_string());
     let o = run(Command::new(bin("dataplane")).args(&args), DEADLINE);
     assert!(o.status.success(), "{}", text(&o.stderr));

@@ -31,7 +31,7 @@ fn one_worker_forwards_real_capture_byte_identical_and_in_order() {
     let mut args = eal_base(&file_prefix("one"), "0@0,1@1");
     args.push("--vdev".into());
     args.push(format!("net_pcap0,rx_pcap={},tx_pcap={}", input.display(), out.display()));
-    args.extend(["--", "--exit-when-drained", "--summary-json"].map(String::from));
+    args.extend(["--", "--no-model", "--exit-when-drained", "--summary-json"].map(String::from));
     args.push(js.display().to_string());
     let o = run(Command::new(bin("dataplane")).args(&args), DEADLINE);
     assert!(o.status.success(), "stderr:\n{}", text(&o.stderr));
@@ -84,7 +84,7 @@ fn two_workers_forward_each_flow_split_byte_identical_and_in_order() {
         outs[0].display(),
         outs[1].display()
     ));
-    args.extend(["--", "--exit-when-drained", "--summary-json"].map(String::from));
+    args.extend(["--", "--no-model", "--exit-when-drained", "--summary-json"].map(String::from));
     args.push(js.display().to_string());
     let o = run(Command::new(bin("dataplane")).args(&args), DEADLINE);
     assert!(o.status.success(), "stderr:\n{}", text(&o.stderr));
