@@ -211,7 +211,7 @@ pub fn train(rows: &[Row], p: &Params, mut progress: impl FnMut(&str)) -> Result
                 .collect();
             threshold = 1.0;
             for step in 0..=10 {
-                let t = 0.5 + step as f32 * 0.05;
+                let t = (50 + step * 5) as f32 / 100.0;
                 let decided: Vec<&(bool, f32)> = scored.iter().filter(|s| s.1 >= t).collect();
                 let correct = decided.iter().filter(|s| s.0).count();
                 if !decided.is_empty() && correct as f32 / decided.len() as f32 >= p.target_precision {
