@@ -213,6 +213,13 @@ pub struct ExtractArgs {
     /// Only write rows of flows that have a label.
     #[arg(long)]
     pub labeled_only: bool,
+    /// Use only label rows that pass this filter: `COLUMN=VALUE` or
+    /// `COLUMN!=VALUE` (repeatable; e.g. `label_confidence!=low`).
+    #[arg(long, value_name = "FILTER")]
+    pub label_where: Vec<String>,
+    /// Only write rows of flows that end with at least this many packets.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub min_flow_packets: u64,
     #[command(flatten)]
     pub flows: FlowArgs,
 }

@@ -68,6 +68,12 @@ fn split_csv(line: &str) -> Vec<String> {
 
 impl Labels {
     pub fn load(path: &Path) -> Result<Labels> {
+        Self::load_where(path, &[])
+    }
+
+    /// Load only the rows that pass every filter: `COLUMN=VALUE` or
+    /// `COLUMN!=VALUE` (for example `label_confidence!=low`).
+    pub fn load_where(path: &Path, filters: &[String]) -> Result<Labels> {
         let text = std::fs::read_to_string(path).with_context(|| format!("reading labels {}", path.display()))?;
         let mut lines = text.lines();
         let header = split_csv(lines.next().ok_or_else(|| anyhow!("{}: empty labels file", path.display()))?);
@@ -81,6 +87,23 @@ impl Labels {
         let ts = col(&["first_ts"]);
         let app = col(&["application", "ndpi_protocol"]);
         let sess = col(&["session"]);
+        let mut conds = Vec::new();
+        for f in filters {
+            let (c, v, eq) = match f.split_once("!=") {
+                Some((c, v)) => (c, v, false),
+                None => {
+                    let (c, v) = f
+                        .split_once('=')
+                        .ok_or_else(|| anyhow!("label filter {f:?} is not COLUMN=VALUE or COLUMN!=VALUE"))?;
+                    (c, v, true)
+                }
+            };
+            let i = header
+                .iter()
+                .position(|h| h.trim() == c.trim())
+                .ok_or_else(|| anyhow!("{}: label filter names no column {c:?}", path.display()))?;
+            conds.push((i, v.trim().to_string(), eq));
+        }
         let mut l = Labels::default();
         for (i, line) in lines.enumerate() {
             if line.trim().is_empty() {
@@ -88,6 +111,9 @@ impl Labels {
             }
             let f = split_csv(line);
             let get = |c: Option<usize>| c.and_then(|c| f.get(c)).map(|s| s.trim().to_string()).unwrap_or_default();
+            if !conds.iter().all(|(i, v, eq)| (get(Some(*i)) == *v) == *eq) {
+                continue;
+            }
             let capture = get(Some(cap));
             if capture.is_empty() {
                 bail!("{}:{}: empty capture", path.display(), i + 2);
@@ -182,5 +208,8 @@ mod tests {
         std::fs::write(&p, "pcap,src_ip,src_port,dst_ip,dst_port,proto,label,first_ts\n\"trex/a,b.pcap\",1.1.1.1,1,2.2.2.2,2,UDP,realtime,5.0\n").unwrap();
         let l = Labels::load(&p).unwrap();
         assert_eq!(l.lookup("trex/a,b.pcap", ("1.1.1.1", 1), ("2.2.2.2", 2), 17, 5.1).unwrap().class, "realtime");
+        let l = Labels::load_where(&p, &["label!=realtime".to_string()]).unwrap();
+        assert!(l.lookup("trex/a,b.pcap", ("1.1.1.1", 1), ("2.2.2.2", 2), 17, 5.1).is_none());
+        assert!(Labels::load_where(&p, &["nosuch=1".to_string()]).unwrap_err().to_string().contains("nosuch"));
     }
 }

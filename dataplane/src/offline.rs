@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 
 use crate::cli::{CheckArgs, ExtractArgs, SplitArgs};
-use dataplane::flow::EndReason;
+use dataplane::flow::{EndReason, FlowKey};
 use dataplane::flowlog::{csv_header, csv_row, ip_string, json_line};
 use dataplane::labels::{Label, Labels};
 use dataplane::parse::{parse, symmetric_flow_hash};
@@ -76,6 +76,9 @@ struct ExtractSink<'a> {
     capture: String,
     label_set: Option<usize>,
     labeled_only: bool,
+    /// Rows wait here until their flow ends when flows must reach a size.
+    min_flow_packets: u64,
+    pending: std::collections::HashMap<(FlowKey, u64), Vec<String>>,
     rows: u64,
     labeled_flows: u64,
     flows: u64,
@@ -103,6 +106,10 @@ impl Sink for ExtractSink<'_> {
             label.map(|l| (l.class.as_str(), l.application.as_str(), l.session.as_str())).unwrap_or(("", "", ""));
         let session = if session.is_empty() { self.capture.as_str() } else { session };
         let row = csv_row(&self.capture, session, f, k, class, app, v);
+        if self.min_flow_packets > 0 {
+            self.pending.entry((*f.key, f.state.first_ns)).or_default().push(row);
+            return;
+        }
         if let Err(e) = writeln!(self.out, "{row}") {
             self.error.get_or_insert(e);
         }
@@ -111,6 +118,16 @@ impl Sink for ExtractSink<'_> {
 
     fn flow_end(&mut self, f: FlowRef<'_>, reason: EndReason) {
         self.flows += 1;
+        if let Some(rows) = self.pending.remove(&(*f.key, f.state.first_ns)) {
+            if f.state.packets() >= self.min_flow_packets {
+                for row in rows {
+                    if let Err(e) = writeln!(self.out, "{row}") {
+                        self.error.get_or_insert(e);
+                    }
+                    self.rows += 1;
+                }
+            }
+        }
         if self.label(f).is_some() {
             self.labeled_flows += 1;
         }
@@ -123,7 +140,7 @@ impl Sink for ExtractSink<'_> {
 }
 
 pub fn extract(a: &ExtractArgs) -> Result<()> {
-    let labels: Vec<Labels> = a.labels.iter().map(|p| Labels::load(p)).collect::<Result<_>>()?;
+    let labels: Vec<Labels> = a.labels.iter().map(|p| Labels::load_where(p, &a.label_where)).collect::<Result<_>>()?;
     let out = std::fs::File::create(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
     let mut out = std::io::BufWriter::new(out);
     writeln!(out, "{}", csv_header())?;
@@ -156,6 +173,8 @@ pub fn extract(a: &ExtractArgs) -> Result<()> {
             capture,
             label_set,
             labeled_only: a.labeled_only,
+            min_flow_packets: a.min_flow_packets,
+            pending: Default::default(),
             rows: 0,
             labeled_flows: 0,
             flows: 0,
