@@ -252,29 +252,24 @@ pub const SPLT_PAYLOAD_LEN: usize = 16;
 /// The schema's version name.
 pub const VERSION: &str = "flowmark-features-v1";
 
-/// FNV-1a 64 over the version and every name, each followed by a newline.
-pub const HASH: u64 = {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+/// FNV-1a 64 of `line` and a newline, continuing from `h`.
+const fn fnv_line(mut h: u64, line: &str) -> u64 {
+    let b = line.as_bytes();
     let mut i = 0;
-    let v = VERSION.as_bytes();
-    while i < v.len() {
-        h ^= v[i] as u64;
+    while i <= b.len() {
+        h ^= if i < b.len() { b[i] } else { b'\n' } as u64;
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
         i += 1;
     }
-    h ^= b'\n' as u64;
-    h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    h
+}
+
+/// FNV-1a 64 over the version and every name, each followed by a newline.
+pub const HASH: u64 = {
+    let mut h = fnv_line(0xcbf2_9ce4_8422_2325, VERSION);
     let mut n = 0;
     while n < NAMES.len() {
-        let b = NAMES[n].as_bytes();
-        let mut j = 0;
-        while j < b.len() {
-            h ^= b[j] as u64;
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-            j += 1;
-        }
-        h ^= b'\n' as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        h = fnv_line(h, NAMES[n]);
         n += 1;
     }
     h

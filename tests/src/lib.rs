@@ -103,3 +103,25 @@ pub fn packets(path: &Path) -> Vec<Vec<u8>> {
 pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
+
+/// A net_pcap vdev spec with one rx queue per input and one tx queue per output.
+pub fn pcap_vdev(rx: &[&Path], tx: &[&Path]) -> String {
+    let mut v = String::from("net_pcap0");
+    for p in rx {
+        v.push_str(&format!(",rx_pcap={}", p.display()));
+    }
+    for p in tx {
+        v.push_str(&format!(",tx_pcap={}", p.display()));
+    }
+    v
+}
+
+/// The whole dataplane command line: EAL for `lcores` with `vdev`, then `app`.
+pub fn dataplane_args(test: &str, lcores: &str, vdev: &str, app: &[&str]) -> Vec<String> {
+    let mut args = eal_base(&file_prefix(test), lcores);
+    args.push("--vdev".into());
+    args.push(vdev.into());
+    args.push("--".into());
+    args.extend(app.iter().map(|s| s.to_string()));
+    args
+}

@@ -44,11 +44,13 @@ fn offline_and_dpdk_replay_compute_identical_features() {
     extract(&[&demo_pcap()], &off, &dir.join("f.csv"));
 
     let dp = dir.join("dpdk.jsonl");
-    let mut args = eal_base(&file_prefix("onepath1"), "0@0,1@1");
-    args.push("--vdev".into());
-    args.push(format!("net_pcap0,rx_pcap={},tx_pcap={}", demo_pcap().display(), dir.join("o.pcap").display()));
-    args.extend(["--", "--no-model", "--exit-when-drained", "--flow-log"].map(String::from));
-    args.push(dp.display().to_string());
+    let dp_arg = dp.display().to_string();
+    let args = dataplane_args(
+        "onepath1",
+        "0@0,1@1",
+        &pcap_vdev(&[&demo_pcap()], &[&dir.join("o.pcap")]),
+        &["--no-model", "--exit-when-drained", "--flow-log", &dp_arg],
+    );
     let o = run(Command::new(bin("dataplane")).args(&args), DEADLINE);
     assert!(o.status.success(), "{}", text(&o.stderr));
 
@@ -74,17 +76,13 @@ fn two_workers_compute_the_same_features_as_one() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     let parts = [dir.join("part0.pcap"), dir.join("part1.pcap")];
     let dp = dir.join("dpdk.jsonl");
-    let mut args = eal_base(&file_prefix("onepath2"), "0@0,1@0,2@1");
-    args.push("--vdev".into());
-    args.push(format!(
-        "net_pcap0,rx_pcap={},rx_pcap={},tx_pcap={},tx_pcap={}",
-        parts[0].display(),
-        parts[1].display(),
-        dir.join("o0.pcap").display(),
-        dir.join("o1.pcap").display()
-    ));
-    args.extend(["--", "--no-model", "--exit-when-drained", "--flow-log"].map(String::from));
-    args.push(dp.display().to_string());
+    let dp_arg = dp.display().to_string();
+    let args = dataplane_args(
+        "onepath2",
+        "0@0,1@0,2@1",
+        &pcap_vdev(&[&parts[0], &parts[1]], &[&dir.join("o0.pcap"), &dir.join("o1.pcap")]),
+        &["--no-model", "--exit-when-drained", "--flow-log", &dp_arg],
+    );
     let o = run(Command::new(bin("dataplane")).args(&args), DEADLINE);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let workers: std::collections::BTreeSet<u64> = std::fs::read_to_string(&dp)

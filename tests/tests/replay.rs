@@ -28,11 +28,13 @@ fn one_worker_forwards_real_capture_byte_identical_and_in_order() {
     assert!(want.len() >= 10_000, "the bundled capture has {} packets", want.len());
     let out = dir.join("out.pcap");
     let js = dir.join("summary.json");
-    let mut args = eal_base(&file_prefix("one"), "0@0,1@1");
-    args.push("--vdev".into());
-    args.push(format!("net_pcap0,rx_pcap={},tx_pcap={}", input.display(), out.display()));
-    args.extend(["--", "--no-model", "--exit-when-drained", "--summary-json"].map(String::from));
-    args.push(js.display().to_string());
+    let js_arg = js.display().to_string();
+    let args = dataplane_args(
+        "one",
+        "0@0,1@1",
+        &pcap_vdev(&[&input], &[&out]),
+        &["--no-model", "--exit-when-drained", "--summary-json", &js_arg],
+    );
     let o = run(Command::new(bin("dataplane")).args(&args), DEADLINE);
     assert!(o.status.success(), "stderr:\n{}", text(&o.stderr));
 
@@ -75,17 +77,13 @@ fn two_workers_forward_each_flow_split_byte_identical_and_in_order() {
 
     let outs = [dir.join("out0.pcap"), dir.join("out1.pcap")];
     let js = dir.join("summary.json");
-    let mut args = eal_base(&file_prefix("two"), "0@0,1@0,2@1");
-    args.push("--vdev".into());
-    args.push(format!(
-        "net_pcap0,rx_pcap={},rx_pcap={},tx_pcap={},tx_pcap={}",
-        parts[0].display(),
-        parts[1].display(),
-        outs[0].display(),
-        outs[1].display()
-    ));
-    args.extend(["--", "--no-model", "--exit-when-drained", "--summary-json"].map(String::from));
-    args.push(js.display().to_string());
+    let js_arg = js.display().to_string();
+    let args = dataplane_args(
+        "two",
+        "0@0,1@0,2@1",
+        &pcap_vdev(&[&parts[0], &parts[1]], &[&outs[0], &outs[1]]),
+        &["--no-model", "--exit-when-drained", "--summary-json", &js_arg],
+    );
     let o = run(Command::new(bin("dataplane")).args(&args), DEADLINE);
     assert!(o.status.success(), "stderr:\n{}", text(&o.stderr));
 
