@@ -5,6 +5,8 @@
 //! - [`parse`]: zero-copy header parsing, errors counted by reason;
 //! - [`pcap`]: reading and writing capture files;
 //! - [`stats`]: per-worker counters and the run summary.
+pub mod dns;
 pub mod parse;
 pub mod pcap;
 pub mod stats;
+pub mod tls;
