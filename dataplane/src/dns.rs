@@ -275,3 +275,178 @@ fn answer(msg: &[u8], pos: usize) -> Result<(usize, u16, u32), DnsError> {
     }
     Ok((next, rtype, ttl))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Real messages cut from captures by scripts/extract-dns-vectors.sh
+    // (provenance in dataplane/tests/data/dns/README.md).
+    const QUERY: &[u8] = include_bytes!("../tests/data/dns/query_a_clients2_google.bin");
+    const RESP_CNAME: &[u8] = include_bytes!("../tests/data/dns/resp_cname_clients2_google.bin");
+    const QUERY_WU: &[u8] = include_bytes!("../tests/data/dns/query_a_windowsupdate.bin");
+    const RESP_CHAIN: &[u8] =
+        include_bytes!("../tests/data/dns/resp_cname_chain_windowsupdate.bin");
+    const RESP_EDNS: &[u8] = include_bytes!("../tests/data/dns/resp_edns_suricata_io.bin");
+    const RESP_TXT: &[u8] = include_bytes!("../tests/data/dns/resp_txt_tunnel.bin");
+    const TCP_RESP: &[u8] = include_bytes!("../tests/data/dns/tcp_resp_www_google.bin");
+    const ALL: &[&[u8]] = &[QUERY, RESP_CNAME, QUERY_WU, RESP_CHAIN, RESP_EDNS, RESP_TXT];
+
+    #[test]
+    fn real_query() {
+        let s = parse(QUERY).expect("query");
+        assert!(!s.is_response);
+        assert_eq!((s.opcode, s.rcode), (0, 0));
+        assert_eq!((s.question_count, s.answer_count), (1, 0));
+        assert_eq!(s.qname_str(), Some("clients2.google.com"));
+        assert_eq!((s.qtype, s.qclass), (1, 1));
+    }
+
+    #[test]
+    fn real_response_with_cname() {
+        let s = parse(RESP_CNAME).expect("response");
+        assert!(s.is_response);
+        assert_eq!(s.qname_str(), Some("clients2.google.com"));
+        assert_eq!((s.answer_count, s.answers_parsed), (2, 2));
+        assert_eq!((s.cname_count, s.address_count), (1, 1));
+        assert!(!s.answers_malformed);
+    }
+
+    #[test]
+    fn real_cname_chain() {
+        // ctldl.windowsupdate.com: six CNAMEs, then an A record, all
+        // compressed against earlier names.
+        let s = parse(RESP_CHAIN).expect("chain");
+        assert_eq!(s.qname_str(), Some("ctldl.windowsupdate.com"));
+        assert_eq!((s.answer_count, s.answers_parsed), (7, 7));
+        assert_eq!((s.cname_count, s.address_count), (6, 1));
+        assert!(s.min_ttl > 0);
+        assert_eq!(
+            parse(QUERY_WU).expect("q").qname_str(),
+            Some("ctldl.windowsupdate.com")
+        );
+    }
+
+    #[test]
+    fn real_edns_txt_and_tcp() {
+        let s = parse(RESP_EDNS).expect("edns");
+        assert_eq!(s.qname_str(), Some("suricata.io"));
+        assert_eq!(s.address_count, 1);
+        let t = parse(RESP_TXT).expect("txt");
+        assert_eq!(t.qtype, 16);
+        // Mixed-case tunnel labels come out lowercase.
+        assert_eq!(t.qname_str(), Some("aaaaao1kqa.=auth.srv.tunnel.com"));
+        // DNS over TCP: strip the 2-byte length prefix.
+        let len = usize::from(u16::from_be_bytes([TCP_RESP[0], TCP_RESP[1]]));
+        assert_eq!(len + 2, TCP_RESP.len());
+        let g = parse(&TCP_RESP[2..]).expect("tcp");
+        assert_eq!(g.qname_str(), Some("www.google.com"));
+        assert_eq!((g.answer_count, g.answers_parsed), (12, 12));
+    }
+
+    #[test]
+    fn every_prefix_is_an_error_or_a_consistent_summary() {
+        for msg in ALL {
+            let full = parse(msg).expect("full");
+            for cut in 0..msg.len() {
+                match parse(&msg[..cut]) {
+                    Err(_) => {}
+                    Ok(s) => {
+                        // The question survived; answers may be cut short.
+                        assert_eq!(s.qname(), full.qname());
+                        assert!(
+                            s.answers_parsed < full.answers_parsed
+                                || full.answer_count == 0
+                                || s.answers_parsed == full.answers_parsed
+                        );
+                    }
+                }
+            }
+            assert_eq!(parse(&msg[..11]), Err(DnsError::Truncated));
+        }
+    }
+
+    #[test]
+    fn compression_loops_are_errors() {
+        // The CNAME chain answer names are pointers; point the first answer's
+        // name at itself, then at a later offset (a two-step loop).
+        let q_end = 12 + "ctldl.windowsupdate.com".len() + 2 + 4;
+        assert_eq!(RESP_CHAIN[q_end] & 0xc0, 0xc0, "answer name is a pointer");
+        let mut self_loop = RESP_CHAIN.to_vec();
+        self_loop[q_end] = 0xc0 | (q_end >> 8) as u8;
+        self_loop[q_end + 1] = q_end as u8;
+        let s = parse(&self_loop).expect("question still fine");
+        assert!(s.answers_malformed);
+        assert_eq!(answer(&self_loop, q_end), Err(DnsError::BadPointer));
+        // Question name pointing forward to a pointer that points back to it.
+        let mut msg = vec![0u8; 12];
+        msg[5] = 1; // one question
+        msg.extend_from_slice(&[0xc0, 14, 0xc0, 12, 0, 1, 0, 1]);
+        assert_eq!(parse(&msg), Err(DnsError::BadPointer));
+        // A long backwards chain hits the jump bound.
+        let mut chain = vec![0u8; 12];
+        chain[5] = 1;
+        chain.push(0); // root name at 12
+        for i in 0..40 {
+            let target = 12 + 2 * i;
+            let target = if i == 0 { 12 } else { target - 1 };
+            chain.extend_from_slice(&[0xc0 | (target >> 8) as u8, target as u8]);
+        }
+        let start = chain.len() - 2;
+        assert_eq!(
+            read_name(&chain, start, None),
+            Err(DnsError::TooManyPointers)
+        );
+    }
+
+    #[test]
+    fn oversized_and_bad_labels() {
+        let header = |qd: u8| {
+            let mut m = vec![0u8; 12];
+            m[5] = qd;
+            m
+        };
+        // 5 labels of 63 bytes: 320 bytes on the wire.
+        let mut long = header(1);
+        for _ in 0..5 {
+            long.push(63);
+            long.extend(std::iter::repeat_n(b'a', 63));
+        }
+        long.extend_from_slice(&[0, 0, 1, 0, 1]);
+        assert_eq!(parse(&long), Err(DnsError::NameTooLong));
+        // Exactly 255 bytes on the wire is fine: 3*64 + 62 + 1.
+        let mut max = header(1);
+        for _ in 0..3 {
+            max.push(63);
+            max.extend(std::iter::repeat_n(b'b', 63));
+        }
+        max.push(61);
+        max.extend(std::iter::repeat_n(b'c', 61));
+        max.extend_from_slice(&[0, 0, 1, 0, 1]);
+        let s = parse(&max).expect("255-byte name");
+        assert_eq!(s.qname().len(), 253);
+        // Reserved label types 0b01 and 0b10.
+        for bad in [0x40u8, 0x80] {
+            let mut m = header(1);
+            m.extend_from_slice(&[bad, b'x', 0, 0, 1, 0, 1]);
+            assert_eq!(parse(&m), Err(DnsError::BadLabelType));
+        }
+        // Label longer than what is left.
+        let mut m = header(1);
+        m.extend_from_slice(&[20, b'x']);
+        assert_eq!(parse(&m), Err(DnsError::Truncated));
+    }
+
+    #[test]
+    fn byte_flips_never_panic() {
+        for msg in ALL.iter().chain([&&TCP_RESP[2..]]) {
+            for i in 0..msg.len() {
+                for x in [0xffu8, 0xc0, 0x3f] {
+                    let mut m = msg.to_vec();
+                    m[i] ^= x;
+                    let _ = parse(&m);
+                }
+            }
+        }
+    }
+}

@@ -4,7 +4,9 @@
 //!
 //! - [`parse`]: zero-copy header parsing, errors counted by reason;
 //! - [`pcap`]: reading and writing capture files;
-//! - [`stats`]: per-worker counters and the run summary.
+//! - [`stats`]: per-worker counters and the run summary;
+//! - [`tls`]: zero-copy ClientHello/ServerHello parsing, JA4, QUIC long headers;
+//! - [`dns`]: zero-copy DNS message summaries.
 pub mod dns;
 pub mod parse;
 pub mod pcap;

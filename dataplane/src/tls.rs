@@ -79,7 +79,8 @@ pub fn is_post_quantum_group(group: u16) -> bool {
         0x11eb // SecP256r1MLKEM768
             | 0x11ec // X25519MLKEM768
             | 0x11ed // SecP384r1MLKEM1024
-            | 0x0200..=0x0202 // MLKEM512, MLKEM768, MLKEM1024
+            | 0x0200
+            ..=0x0202 // MLKEM512, MLKEM768, MLKEM1024
             | 0x6399 // X25519Kyber768Draft00
             | 0x639a // SecP256r1Kyber768Draft00
     )
@@ -216,7 +217,10 @@ impl ClientHello {
 impl core::fmt::Debug for ClientHello {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("ClientHello")
-            .field("legacy_version", &format_args!("{:#06x}", self.legacy_version))
+            .field(
+                "legacy_version",
+                &format_args!("{:#06x}", self.legacy_version),
+            )
             .field(
                 "max_supported_version",
                 &format_args!("{:#06x}", self.max_supported_version),
@@ -263,7 +267,10 @@ impl ServerHello {
 impl core::fmt::Debug for ServerHello {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("ServerHello")
-            .field("legacy_version", &format_args!("{:#06x}", self.legacy_version))
+            .field(
+                "legacy_version",
+                &format_args!("{:#06x}", self.legacy_version),
+            )
             .field("version", &format_args!("{:#06x}", self.version))
             .field("cipher_suite", &format_args!("{:#06x}", self.cipher_suite))
             .field("extension_count", &self.extension_count)
@@ -410,7 +417,9 @@ fn gather<'a>(stream: &'a [u8], want: u8, what: &'static str) -> Hello<Gathered<
         }
         let body_start = pos + 5;
         let body_end = body_start + rlen;
-        let avail = stream.get(body_start..body_end.min(stream.len())).unwrap_or(&[]);
+        let avail = stream
+            .get(body_start..body_end.min(stream.len()))
+            .unwrap_or(&[]);
         if g.nfrags == MAX_FRAGMENTS {
             return Hello::Malformed("hello spread over too many records");
         }
@@ -430,7 +439,8 @@ fn gather<'a>(stream: &'a [u8], want: u8, what: &'static str) -> Hello<Gathered<
             if header[0] != want {
                 return Hello::Malformed(what);
             }
-            let len = usize::from(header[1]) << 16 | usize::from(header[2]) << 8 | usize::from(header[3]);
+            let len =
+                usize::from(header[1]) << 16 | usize::from(header[2]) << 8 | usize::from(header[3]);
             if len > MAX_HELLO {
                 return Hello::Malformed("hello length exceeds 64 KiB");
             }
@@ -451,7 +461,11 @@ fn gather<'a>(stream: &'a [u8], want: u8, what: &'static str) -> Hello<Gathered<
 
 /// Parse the first ClientHello of a client→server byte stream.
 pub fn client_hello(stream: &[u8]) -> Hello<ClientHello> {
-    let g = match gather(stream, HS_CLIENT_HELLO, "first handshake message is not a ClientHello") {
+    let g = match gather(
+        stream,
+        HS_CLIENT_HELLO,
+        "first handshake message is not a ClientHello",
+    ) {
         Hello::Parsed(g) => g,
         Hello::Incomplete => return Hello::Incomplete,
         Hello::NotTls => return Hello::NotTls,
@@ -542,7 +556,9 @@ fn parse_client_hello(mut r: Reader<'_>) -> Result<ClientHello, &'static str> {
         while er.remaining() > 0 {
             let ty = er.u16().map_err(|_| "extension header truncated")?;
             let len = usize::from(er.u16().map_err(|_| "extension header truncated")?);
-            let mut body = er.take(len).map_err(|_| "extension length overruns the list")?;
+            let mut body = er
+                .take(len)
+                .map_err(|_| "extension length overruns the list")?;
             if is_grease(ty) {
                 continue;
             }
@@ -665,6 +681,21 @@ fn parse_client_hello(mut r: Reader<'_>) -> Result<ClientHello, &'static str> {
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
+/// JA4's two ALPN characters from the first protocol's first and last bytes:
+/// the bytes themselves when alphanumeric, else the first and last hex digit.
+fn ja4_alpn(edges: Option<(u8, u8)>) -> [u8; 2] {
+    match edges {
+        None => *b"00",
+        Some((f, l)) if f.is_ascii_alphanumeric() && l.is_ascii_alphanumeric() => [f, l],
+        Some((f, l)) => [HEX[usize::from(f >> 4)], HEX[usize::from(l & 0xf)]],
+    }
+}
+
+#[cfg(test)]
+fn ja4_alpn_for_test(p: &[u8]) -> [u8; 2] {
+    ja4_alpn(p.first().zip(p.last()).map(|(f, l)| (*f, *l)))
+}
+
 fn hex4(v: u16) -> [u8; 4] {
     [
         HEX[usize::from(v >> 12)],
@@ -737,11 +768,7 @@ fn ja4(
     let v = ja4_version(ch.version());
     let c = two_digits(ch.cipher_count);
     let e = two_digits(ch.extension_count);
-    let alpn = match alpn_edges {
-        None => *b"00",
-        Some((f, l)) if f.is_ascii_alphanumeric() && l.is_ascii_alphanumeric() => [f, l],
-        Some((f, l)) => [HEX[usize::from(f >> 4)], HEX[usize::from(l & 0xf)]],
-    };
+    let alpn = ja4_alpn(alpn_edges);
     let a = [
         b't',
         v[0],
@@ -783,7 +810,11 @@ fn ja4(
 
 /// Parse the first ServerHello (or HelloRetryRequest) of a server→client stream.
 pub fn server_hello(stream: &[u8]) -> Hello<ServerHello> {
-    let g = match gather(stream, HS_SERVER_HELLO, "first handshake message is not a ServerHello") {
+    let g = match gather(
+        stream,
+        HS_SERVER_HELLO,
+        "first handshake message is not a ServerHello",
+    ) {
         Hello::Parsed(g) => g,
         Hello::Incomplete => return Hello::Incomplete,
         Hello::NotTls => return Hello::NotTls,
@@ -840,7 +871,9 @@ fn parse_server_hello(mut r: Reader<'_>) -> Result<ServerHello, &'static str> {
     while er.remaining() > 0 {
         let ty = er.u16().map_err(|_| "extension header truncated")?;
         let len = usize::from(er.u16().map_err(|_| "extension header truncated")?);
-        let mut body = er.take(len).map_err(|_| "extension length overruns the list")?;
+        let mut body = er
+            .take(len)
+            .map_err(|_| "extension length overruns the list")?;
         sh.extension_count = sh.extension_count.saturating_add(1);
         match ty {
             EXT_SUPPORTED_VERSIONS => {
@@ -882,4 +915,564 @@ pub fn is_quic_long_header(udp_payload: &[u8]) -> Option<u32> {
         return None;
     }
     Some(version)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Real hellos, cut from captures by `scripts/extract-hello-vectors.py`
+    /// (provenance in `dataplane/tests/data/tls/README.md`).
+    macro_rules! vectors {
+        ($($name:literal),* $(,)?) => {
+            &[$(
+                (
+                    $name,
+                    include_bytes!(concat!("../tests/data/tls/", $name, ".client.bin")) as &[u8],
+                    include_bytes!(concat!("../tests/data/tls/", $name, ".server.bin")) as &[u8],
+                ),
+            )*]
+        };
+    }
+    const VECTORS: &[(&str, &[u8], &[u8])] = vectors!(
+        "curl_openssl3_tls13",
+        "chrome_mlkem_googlevideo",
+        "google_3segments",
+        "chrome_grease_viglink",
+        "tls12_ja4_cl",
+        "trex_https_tls10",
+        "trex_cap2_https",
+        "tls13_draft28",
+        "samsung_tls10",
+        "hrr_ftp_nluug",
+        "apple_alpn_icloud",
+        "ipv6_dns_google",
+        "tls12_noissuer",
+    );
+    const EXPECTED: &str = include_str!("../tests/data/tls/expected.tsv");
+
+    /// tshark's decode of one hello, from expected.tsv.
+    struct Expected {
+        segments: Vec<usize>,
+        legacy_version: u16,
+        ciphers: Vec<u16>,
+        extensions: Vec<u16>,
+        sig_algs: Vec<u16>,
+        supported_versions: Vec<u16>,
+        sni: String,
+        alpn: Vec<String>,
+        ja4: String,
+    }
+
+    fn hex_list(s: &str) -> Vec<u16> {
+        s.split(',')
+            .filter(|x| !x.is_empty())
+            .map(|x| u16::from_str_radix(x, 16).expect("hex in expected.tsv"))
+            .collect()
+    }
+
+    fn expected(name: &str, direction: &str) -> Expected {
+        let line = EXPECTED
+            .lines()
+            .find(|l| {
+                let mut f = l.split('\t');
+                f.next() == Some(name) && f.next() == Some(direction)
+            })
+            .unwrap_or_else(|| panic!("{name} {direction} missing from expected.tsv"));
+        let f: Vec<&str> = line.split('\t').collect();
+        Expected {
+            segments: f[2].split(',').map(|x| x.parse().expect("size")).collect(),
+            legacy_version: hex_list(f[3])[0],
+            ciphers: hex_list(f[4]),
+            extensions: hex_list(f[5]),
+            sig_algs: hex_list(f[6]),
+            supported_versions: hex_list(f[7]),
+            sni: f[8].to_string(),
+            alpn: f[9]
+                .split(',')
+                .filter(|x| !x.is_empty())
+                .map(str::to_string)
+                .collect(),
+            ja4: f[10].to_string(),
+        }
+    }
+
+    fn parsed_client(bytes: &[u8]) -> ClientHello {
+        match client_hello(bytes) {
+            Hello::Parsed(ch) => ch,
+            other => panic!("expected a ClientHello, got {:?}", other.map_debug()),
+        }
+    }
+
+    fn parsed_server(bytes: &[u8]) -> ServerHello {
+        match server_hello(bytes) {
+            Hello::Parsed(sh) => sh,
+            other => panic!("expected a ServerHello, got {:?}", other.map_debug()),
+        }
+    }
+
+    impl<T: core::fmt::Debug> Hello<T> {
+        fn map_debug(&self) -> String {
+            format!("{self:?}")
+        }
+    }
+
+    #[test]
+    fn client_hellos_match_tshark() {
+        for (name, client, _) in VECTORS {
+            let ch = parsed_client(client);
+            let e = expected(name, "client");
+            assert_eq!(ch.legacy_version, e.legacy_version, "{name}");
+            assert_eq!(usize::from(ch.cipher_count), e.ciphers.len(), "{name}");
+            assert_eq!(
+                usize::from(ch.extension_count),
+                e.extensions.len(),
+                "{name}"
+            );
+            assert_eq!(usize::from(ch.sig_algs_count), e.sig_algs.len(), "{name}");
+            assert_eq!(
+                ch.max_supported_version,
+                e.supported_versions.iter().copied().max().unwrap_or(0),
+                "{name}"
+            );
+            assert_eq!(ch.sni().unwrap_or(""), e.sni, "{name}");
+            assert_eq!(ch.has_sni, e.extensions.contains(&0), "{name}");
+            assert_eq!(usize::from(ch.alpn_count), e.alpn.len(), "{name}");
+            assert_eq!(
+                ch.alpn_first(),
+                e.alpn.first().map(|s| s.as_bytes()).unwrap_or(b""),
+                "{name}"
+            );
+            let s = ch.ciphers;
+            assert_eq!(
+                s.aead + s.cbc + s.legacy + s.scsv,
+                ch.cipher_count,
+                "{name}: every suite lands in one bucket"
+            );
+        }
+    }
+
+    #[test]
+    fn ja4_matches_independent_reference() {
+        // expected.tsv's JA4 comes from a Python implementation of FoxIO's
+        // JA4.md over tshark's decoded fields (tshark 4.0 has no ja4 field).
+        for (name, client, _) in VECTORS {
+            let ch = parsed_client(client);
+            assert_eq!(ch.ja4(), expected(name, "client").ja4, "{name}");
+        }
+        // Firefox with X25519MLKEM768: the public JA4 of Firefox 148.
+        let ff = parsed_client(VECTORS[1].1);
+        assert_eq!(ff.ja4(), "t13d1717h2_5b57614c22b0_3cbfd9057e0d");
+    }
+
+    #[test]
+    fn ja4_hash_parts_match_the_spec_examples() {
+        // The worked examples of FoxIO's technical_details/JA4.md.
+        let mut ciphers = [
+            0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc013, 0xc014,
+            0x009c, 0x009d, 0x002f, 0x0035,
+        ];
+        ciphers.sort_unstable();
+        assert_eq!(&hash12(&ciphers, None), b"8daaf6152771");
+        let exts = [
+            0x0005, 0x000a, 0x000b, 0x000d, 0x0012, 0x0015, 0x0017, 0x001b, 0x0023, 0x002b, 0x002d,
+            0x0033, 0x4469, 0xff01,
+        ];
+        let sigs = [
+            0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601,
+        ];
+        assert_eq!(&hash12(&exts, Some(&sigs)), b"e5627efa2ab1");
+        assert_eq!(&hash12(&exts, None), b"6d807ffa2a79");
+        assert_eq!(&hash12(&[], None), b"000000000000");
+    }
+
+    #[test]
+    fn ja4_alpn_characters() {
+        assert_eq!(super::ja4_alpn_for_test(b"h2"), *b"h2");
+        assert_eq!(super::ja4_alpn_for_test(b"http/1.1"), *b"h1");
+        assert_eq!(super::ja4_alpn_for_test(b"\xab"), *b"ab");
+        assert_eq!(super::ja4_alpn_for_test(b"\xab\xcd"), *b"ad");
+        assert_eq!(super::ja4_alpn_for_test(b"\x30\xab"), *b"3b");
+        assert_eq!(super::ja4_alpn_for_test(b"\x30\x31\xab\xcd"), *b"3d");
+        assert_eq!(super::ja4_alpn_for_test(b"\x30\xab\xcd\x31"), *b"01");
+        assert_eq!(super::ja4_alpn_for_test(b"a"), *b"aa");
+        assert_eq!(super::ja4_alpn_for_test(b""), *b"00");
+    }
+
+    #[test]
+    fn notable_client_hellos() {
+        let curl = parsed_client(VECTORS[0].1);
+        assert_eq!(curl.sni(), Some("www.demo.flowmark.test"));
+        assert_eq!(curl.max_supported_version, 0x0304);
+        assert!(!curl.pq_key_share);
+        assert_eq!(curl.ciphers.tls13, 3);
+        assert!(!curl.ciphers.chacha_first);
+
+        let ff = parsed_client(VECTORS[1].1);
+        assert!(ff.pq_key_share, "X25519MLKEM768 key share");
+        assert!(ff.pq_group_offered);
+        assert!(
+            client_hello_len(VECTORS[1].1) > 1460,
+            "larger than one segment"
+        );
+
+        let grease = parsed_client(VECTORS[3].1);
+        assert_eq!(grease.cipher_count, 15, "GREASE suite not counted");
+        assert_eq!(
+            grease.max_supported_version, 0x0304,
+            "GREASE version ignored"
+        );
+
+        let apple = parsed_client(VECTORS[10].1);
+        assert_eq!(apple.sni(), Some("p130-contacts.icloud.com"));
+        assert_eq!(apple.alpn_first(), b"h2");
+
+        let old = parsed_client(VECTORS[6].1);
+        assert_eq!(old.extension_count, 0);
+        assert_eq!(old.legacy_version, 0x0301);
+        assert_eq!(old.sni(), None);
+        assert_eq!(old.ja4(), "t10i020000_a5878986a7c9_000000000000");
+    }
+
+    fn client_hello_len(v: &[u8]) -> usize {
+        v.len()
+    }
+
+    #[test]
+    fn server_hellos_match_tshark() {
+        for (name, _, server) in VECTORS {
+            let sh = parsed_server(server);
+            let e = expected(name, "server");
+            assert_eq!(sh.legacy_version, e.legacy_version, "{name}");
+            assert_eq!(sh.cipher_suite, e.ciphers[0], "{name}");
+            assert_eq!(
+                usize::from(sh.extension_count),
+                e.extensions.len(),
+                "{name}"
+            );
+            let version = e
+                .supported_versions
+                .first()
+                .copied()
+                .unwrap_or(e.legacy_version);
+            assert_eq!(sh.version, version, "{name}");
+            assert_eq!(
+                sh.alpn(),
+                e.alpn.first().map(|s| s.as_bytes()).unwrap_or(b""),
+                "{name}"
+            );
+            assert_eq!(sh.hello_retry_request, *name == "hrr_ftp_nluug", "{name}");
+        }
+    }
+
+    #[test]
+    fn real_three_segment_client_hello() {
+        let (name, client, _) = VECTORS[2];
+        let sizes = expected(name, "client").segments;
+        assert_eq!(sizes, vec![248, 248, 21]);
+        let full = parsed_client(client);
+        let mut end = 0;
+        for (i, size) in sizes.iter().enumerate() {
+            end += size;
+            let got = client_hello(&client[..end]);
+            if i + 1 < sizes.len() {
+                assert_eq!(got, Hello::Incomplete, "after segment {i}");
+            } else {
+                assert_eq!(got, Hello::Parsed(full));
+            }
+        }
+    }
+
+    /// Re-frames a hello's handshake bytes into records of the given sizes
+    /// (the last size repeats).
+    fn reframe_sizes(stream: &[u8], sizes: &[usize]) -> Vec<u8> {
+        let mut hs = Vec::new();
+        let mut pos = 0;
+        while pos + 5 <= stream.len() {
+            let len = usize::from(u16::from_be_bytes([stream[pos + 3], stream[pos + 4]]));
+            hs.extend_from_slice(&stream[pos + 5..pos + 5 + len]);
+            pos += 5 + len;
+        }
+        let mut out = Vec::new();
+        let mut rest = &hs[..];
+        let mut i = 0;
+        while !rest.is_empty() {
+            let n = sizes[i.min(sizes.len() - 1)].min(rest.len());
+            let (chunk, tail) = rest.split_at(n);
+            out.extend_from_slice(&[22, stream[1], stream[2]]);
+            out.extend_from_slice(&(chunk.len() as u16).to_be_bytes());
+            out.extend_from_slice(chunk);
+            rest = tail;
+            i += 1;
+        }
+        out
+    }
+
+    fn reframe(stream: &[u8], max: usize) -> Vec<u8> {
+        reframe_sizes(stream, &[max])
+    }
+
+    #[test]
+    fn hello_split_over_records_and_segments() {
+        for (name, client, server) in VECTORS {
+            let ch = parsed_client(client);
+            let sh = parsed_server(server);
+            // Two records (the split lands inside the body); records of 64
+            // bytes; and a 4-byte handshake header split over three records.
+            let framings = [
+                reframe(client, client.len() / 2),
+                reframe(client, 64),
+                reframe_sizes(client, &[2, 1, usize::MAX]),
+            ];
+            for (f, framed) in framings.iter().enumerate() {
+                assert_eq!(
+                    client_hello(framed),
+                    Hello::Parsed(ch),
+                    "{name} framing {f}"
+                );
+                for cut in 0..framed.len() {
+                    assert_eq!(
+                        client_hello(&framed[..cut]),
+                        Hello::Incomplete,
+                        "{name} {f} {cut}"
+                    );
+                }
+            }
+            let two = reframe(server, server.len() / 2);
+            assert_eq!(server_hello(&two), Hello::Parsed(sh), "{name}");
+            // Two TCP segments: every split point.
+            for cut in 1..client.len() {
+                assert_eq!(
+                    client_hello(&client[..cut]),
+                    Hello::Incomplete,
+                    "{name} {cut}"
+                );
+                let mut joined = client[..cut].to_vec();
+                joined.extend_from_slice(&client[cut..]);
+                assert_eq!(client_hello(&joined), Hello::Parsed(ch));
+            }
+        }
+        // The record count is bounded: a hello in 1-byte records is refused.
+        assert_eq!(
+            client_hello(&reframe(VECTORS[0].1, 1)),
+            Hello::Malformed("hello spread over too many records")
+        );
+    }
+
+    #[test]
+    fn every_prefix_is_incomplete_or_the_same_hello() {
+        for (name, client, server) in VECTORS {
+            parsed_client(client); // the full vector parses
+            let sh = parsed_server(server);
+            for cut in 0..client.len() {
+                assert_eq!(
+                    client_hello(&client[..cut]),
+                    Hello::Incomplete,
+                    "{name} {cut}"
+                );
+            }
+            for cut in 0..server.len() {
+                match server_hello(&server[..cut]) {
+                    Hello::Incomplete => {}
+                    Hello::Parsed(p) => assert_eq!(p, sh, "{name} {cut}"),
+                    other => panic!("{name} {cut}: {other:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn not_tls() {
+        let sslv2 = include_bytes!("../tests/data/tls/sslv2_compat_hello.bin");
+        assert_eq!(client_hello(sslv2), Hello::NotTls);
+        assert_eq!(client_hello(b"GET / HTTP/1.1\r\n"), Hello::NotTls);
+        assert_eq!(client_hello(b"SSH-2.0-OpenSSH_9.2\r\n"), Hello::NotTls);
+        assert_eq!(client_hello(&[22, 4]), Hello::NotTls);
+        assert_eq!(client_hello(&[22]), Hello::Incomplete);
+        assert_eq!(client_hello(&[]), Hello::Incomplete);
+        // A server stream starting with an alert is not a handshake.
+        assert_eq!(server_hello(&[21, 3, 3, 0, 2, 2, 40]), Hello::NotTls);
+        // A ServerHello is not a ClientHello, and vice versa.
+        assert!(matches!(client_hello(VECTORS[0].2), Hello::Malformed(_)));
+        assert!(matches!(server_hello(VECTORS[0].1), Hello::Malformed(_)));
+    }
+
+    /// Sets a big-endian length field of `width` bytes at `at` in a copy.
+    fn with_len(v: &[u8], at: usize, width: usize, value: usize) -> Vec<u8> {
+        let mut out = v.to_vec();
+        let bytes = value.to_be_bytes();
+        out[at..at + width].copy_from_slice(&bytes[bytes.len() - width..]);
+        out
+    }
+
+    #[test]
+    fn bogus_lengths_are_malformed() {
+        let v = VECTORS[0].1; // one record, ClientHello at offset 5
+        let bad = |b: Vec<u8>, why: &str| {
+            assert!(
+                matches!(client_hello(&b), Hello::Malformed(_)),
+                "{why}: {:?}",
+                client_hello(&b).map_debug()
+            );
+        };
+        bad(with_len(v, 3, 2, 0), "empty record");
+        bad(with_len(v, 3, 2, 0x4001), "record over 2^14");
+        bad(with_len(v, 6, 3, 0x100000), "hello over 64 KiB");
+        // session id length 33
+        bad(with_len(v, 5 + 4 + 34, 1, 33), "session id");
+        let sid = usize::from(v[5 + 4 + 34]);
+        let cs_at = 5 + 4 + 35 + sid;
+        bad(with_len(v, cs_at, 2, 3), "odd cipher list");
+        bad(with_len(v, cs_at, 2, 0), "empty cipher list");
+        bad(with_len(v, cs_at, 2, 0xfffe), "cipher list overruns");
+        let cs = usize::from(u16::from_be_bytes([v[cs_at], v[cs_at + 1]]));
+        let comp_at = cs_at + 2 + cs;
+        bad(with_len(v, comp_at, 1, 0), "no compression");
+        let ext_at = comp_at + 1 + usize::from(v[comp_at]);
+        bad(with_len(v, ext_at, 2, 0xffff), "extensions overrun");
+        // first extension's length overruns the list
+        bad(with_len(v, ext_at + 4, 2, 0xfff0), "extension overruns");
+        // A hello whose handshake header claims more than it holds is only
+        // Incomplete (it may yet arrive), never Parsed.
+        let longer = with_len(v, 6, 3, v.len());
+        assert_eq!(client_hello(&longer), Hello::Incomplete);
+        // A handshake interrupted by application data.
+        let mut interrupted = reframe(v, 100);
+        interrupted[105] = 23;
+        bad(interrupted, "non-handshake record");
+    }
+
+    #[test]
+    fn differential_against_tls_parser() {
+        use tls_parser::{
+            parse_tls_client_hello_extensions, parse_tls_message_handshake,
+            parse_tls_server_hello_extensions, SNIType, TlsExtension, TlsMessage,
+            TlsMessageHandshake,
+        };
+        fn handshake_bytes(stream: &[u8]) -> Vec<u8> {
+            let mut hs = Vec::new();
+            let mut rest = stream;
+            while let Ok((r, rec)) = tls_parser::parse_tls_raw_record(rest) {
+                hs.extend_from_slice(rec.data);
+                rest = r;
+            }
+            hs
+        }
+        for (name, client, server) in VECTORS {
+            let ch = parsed_client(client);
+            let hs = handshake_bytes(client);
+            let Ok((_, TlsMessage::Handshake(TlsMessageHandshake::ClientHello(o)))) =
+                parse_tls_message_handshake(&hs)
+            else {
+                panic!("{name}: tls-parser did not parse the ClientHello");
+            };
+            let ciphers = o.ciphers.iter().filter(|c| !is_grease(c.0)).count();
+            assert_eq!(usize::from(ch.cipher_count), ciphers, "{name} ciphers");
+            assert_eq!(ch.legacy_version, o.version.0, "{name} version");
+            let exts = o
+                .ext
+                .map(|e| parse_tls_client_hello_extensions(e).expect("oracle exts").1)
+                .unwrap_or_default();
+            let non_grease = exts
+                .iter()
+                .filter(|e| !matches!(e, TlsExtension::Grease(..)))
+                .count();
+            assert_eq!(
+                usize::from(ch.extension_count),
+                non_grease,
+                "{name} extensions"
+            );
+            let sni = exts.iter().find_map(|e| match e {
+                TlsExtension::SNI(list) => list
+                    .iter()
+                    .find(|(t, _)| *t == SNIType::HostName)
+                    .map(|(_, n)| *n),
+                _ => None,
+            });
+            assert_eq!(ch.has_sni, sni.is_some(), "{name} sni present");
+            assert_eq!(ch.sni_bytes(), sni.unwrap_or(b""), "{name} sni");
+            let max_v = exts
+                .iter()
+                .find_map(|e| match e {
+                    TlsExtension::SupportedVersions(v) => {
+                        v.iter().map(|x| x.0).filter(|x| !is_grease(*x)).max()
+                    }
+                    _ => None,
+                })
+                .unwrap_or(0);
+            assert_eq!(ch.max_supported_version, max_v, "{name} supported_versions");
+            let alpn = exts.iter().find_map(|e| match e {
+                TlsExtension::ALPN(list) => Some(list.clone()),
+                _ => None,
+            });
+            assert_eq!(
+                usize::from(ch.alpn_count),
+                alpn.as_ref().map_or(0, Vec::len),
+                "{name}"
+            );
+
+            let sh = parsed_server(server);
+            let hs = handshake_bytes(server);
+            let Ok((_, TlsMessage::Handshake(TlsMessageHandshake::ServerHello(o)))) =
+                parse_tls_message_handshake(&hs)
+            else {
+                panic!("{name}: tls-parser did not parse the ServerHello");
+            };
+            assert_eq!(sh.cipher_suite, o.cipher.0, "{name} cipher");
+            assert_eq!(sh.legacy_version, o.version.0, "{name} version");
+            let exts = o
+                .ext
+                .map(|e| parse_tls_server_hello_extensions(e).expect("oracle exts").1)
+                .unwrap_or_default();
+            assert_eq!(
+                usize::from(sh.extension_count),
+                exts.len(),
+                "{name} extensions"
+            );
+        }
+    }
+
+    #[test]
+    fn every_prefix_of_every_mutation_never_panics() {
+        // Cheap deterministic mutation: flip each byte of each vector in turn
+        // and parse every prefix of a few of them. The fuzz target does more.
+        for (_, client, server) in VECTORS {
+            for v in [*client, *server] {
+                for i in 0..v.len() {
+                    let mut m = v.to_vec();
+                    m[i] ^= 0xff;
+                    let _ = client_hello(&m);
+                    let _ = server_hello(&m);
+                    if i % 97 == 0 {
+                        for cut in 0..m.len() {
+                            let _ = client_hello(&m[..cut]);
+                            let _ = server_hello(&m[..cut]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn quic_long_headers() {
+        let v1 = include_bytes!("../tests/data/quic/quic-ietf-ja3.initial.bin");
+        let v2 = include_bytes!("../tests/data/quic/quic-v2-ja3.initial.bin");
+        assert_eq!(is_quic_long_header(v1), Some(1));
+        assert_eq!(is_quic_long_header(v2), Some(0x6b33_43cf));
+        // A short-header packet, a truncated header, DNS, a TLS record.
+        let mut short = v1.to_vec();
+        short[0] &= 0x7f;
+        assert_eq!(is_quic_long_header(&short), None);
+        for cut in 0..7 {
+            assert_eq!(is_quic_long_header(&v1[..cut]), None);
+        }
+        assert_eq!(
+            is_quic_long_header(include_bytes!(
+                "../tests/data/dns/query_a_clients2_google.bin"
+            )),
+            None
+        );
+        assert_eq!(is_quic_long_header(VECTORS[0].1), None);
+    }
 }
