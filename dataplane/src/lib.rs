@@ -11,7 +11,10 @@
 //! - [`mark`]: DSCP names and rewriting (IPv4 checksum per RFC 1624);
 //! - [`flowlog`]: flow records as JSON lines and feature rows as CSV;
 //! - [`labels`]: joining ground-truth labels to flows;
-//! - [`stats`]: per-worker counters and the run summary.
+//! - [`stats`]: per-worker counters and the run summary;
+//! - [`tls`]: zero-copy ClientHello/ServerHello parsing, JA4, QUIC long headers;
+//! - [`dns`]: zero-copy DNS message summaries.
+pub mod dns;
 pub mod features;
 pub mod flow;
 pub mod flowlog;
@@ -21,3 +24,4 @@ pub mod parse;
 pub mod pcap;
 pub mod pipeline;
 pub mod stats;
+pub mod tls;
