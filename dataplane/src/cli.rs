@@ -132,12 +132,19 @@ pub struct FlowArgs {
     /// ways or RST ends 2 s after its last packet.
     #[arg(long, value_name = "SPEC", default_value = "tcp=300,udp=60,other=30", value_parser = parse_timeouts)]
     pub idle_timeout: dataplane::flow::Timeouts,
+
+    /// TLS hellos larger than one segment being reassembled at once per
+    /// worker (8 KiB per direction, allocated up front). When all are busy
+    /// such hellos go unparsed and are counted (tls_no_buffer).
+    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(0..=65_535))]
+    pub hello_buffers: u64,
 }
 
 impl FlowArgs {
     pub fn config(&self, checkpoints: dataplane::pipeline::Checkpoints) -> dataplane::pipeline::Config {
         dataplane::pipeline::Config {
             flow_capacity: self.flow_capacity as usize,
+            hello_buffers: self.hello_buffers as usize,
             timeouts: self.idle_timeout,
             checkpoints,
         }

@@ -185,6 +185,8 @@ pub struct FlowState {
     pub syn_seen: bool,
     /// The classifier's decision, once made.
     pub decision: Decision,
+    /// TLS hello reassembly, per direction.
+    pub hello: [crate::handshake::DirHello; 2],
 }
 
 /// What the classifier decided for a flow.
@@ -253,6 +255,7 @@ impl Default for FlowState {
             rst_seen: false,
             syn_seen: false,
             decision: Decision::default(),
+            hello: Default::default(),
         }
     }
 }

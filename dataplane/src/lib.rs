@@ -13,11 +13,13 @@
 //! - [`labels`]: joining ground-truth labels to flows;
 //! - [`stats`]: per-worker counters and the run summary;
 //! - [`tls`]: zero-copy ClientHello/ServerHello parsing, JA4, QUIC long headers;
-//! - [`dns`]: zero-copy DNS message summaries.
+//! - [`dns`]: zero-copy DNS message summaries;
+//! - [`handshake`]: TLS hellos reassembled across segments, DNS and QUIC facts per flow.
 pub mod dns;
 pub mod features;
 pub mod flow;
 pub mod flowlog;
+pub mod handshake;
 pub mod labels;
 pub mod mark;
 pub mod parse;

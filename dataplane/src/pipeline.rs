@@ -12,6 +12,7 @@ use models::forest::Model;
 
 use crate::features::{DecisionState, FlowState, PacketFacts};
 use crate::flow::{EndReason, FlowKey, FlowTable, Slot, Timeouts};
+use crate::handshake::{self, HelloBuffers};
 use crate::mark::{self, Direction};
 use crate::parse::{self, tcp_flags, Fragment, Parsed};
 use crate::stats::{bump, PipelineCounters};
@@ -60,13 +61,20 @@ impl Default for Checkpoints {
 #[derive(Debug, Clone, Copy)]
 pub struct Config {
     pub flow_capacity: usize,
+    /// TLS reassembly buffers (8 KiB per direction of a handshake in progress).
+    pub hello_buffers: usize,
     pub timeouts: Timeouts,
     pub checkpoints: Checkpoints,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { flow_capacity: 65_536, timeouts: Timeouts::default(), checkpoints: Checkpoints::default() }
+        Config {
+            flow_capacity: 65_536,
+            hello_buffers: 1024,
+            timeouts: Timeouts::default(),
+            checkpoints: Checkpoints::default(),
+        }
     }
 }
 
@@ -220,6 +228,7 @@ pub struct Pipeline {
     checkpoints: Checkpoints,
     vector: schema::Vector,
     classifier: Option<Classifier>,
+    hellos: HelloBuffers,
 }
 
 /// Expired flows ended per packet at most: bounds the work of one packet.
@@ -233,6 +242,7 @@ impl Pipeline {
             checkpoints: cfg.checkpoints,
             vector: [0.0; schema::N],
             classifier: None,
+            hellos: HelloBuffers::new(cfg.hello_buffers),
         }
     }
 
@@ -261,6 +271,7 @@ impl Pipeline {
 
     fn end_flow<S: Sink>(&mut self, slot: Slot, reason: EndReason, sink: &mut S) {
         bump(&self.counters.flows_ended[reason as usize], 1);
+        self.hellos.release_flow(self.table.state_mut(slot));
         sink.flow_end(FlowRef { key: self.table.key(slot), state: self.table.state(slot) }, reason);
         self.table.remove(slot);
     }
@@ -322,6 +333,7 @@ impl Pipeline {
         let forward = src_is_lo == st.initiator_is_lo;
         st.update(&PacketFacts { ts_ns, ps: wire_len, payload: p.payload_len as u32, forward, tcp: p.tcp });
         let index = st.packets();
+        handshake::inspect(st, &p, frame, forward, &mut self.hellos, &self.counters);
         if st.rst_seen || (st.fin_seen[0] && st.fin_seen[1]) {
             self.table.set_closing(slot);
         }
@@ -391,6 +403,7 @@ mod tests {
     struct Collect {
         checkpoints: Vec<(u32, u64)>,
         ends: Vec<(EndReason, u64, u16)>,
+        tls: Vec<(String, u16, u16)>,
     }
     impl Sink for Collect {
         const CHECKPOINTS: bool = true;
@@ -399,6 +412,9 @@ mod tests {
         }
         fn flow_end(&mut self, f: FlowRef<'_>, r: EndReason) {
             self.ends.push((r, f.state.packets(), f.dst().1));
+            if f.dst().1 == 443 {
+                self.tls.push((f.state.sni.to_lossy(), f.state.tls.client_version, f.state.tls.server_version));
+            }
         }
     }
 
@@ -436,6 +452,12 @@ mod tests {
         assert!(!sink.checkpoints.is_empty());
         assert!(sink.checkpoints.iter().all(|(k, pk)| *k as u64 == *pk));
         assert_eq!(c.parse_errors["non_ip"], 2, "the two ARP frames");
+        // Every TLS connection's hellos were read: curl's SNI, TLS 1.3 both ways.
+        let full = sink.tls.iter().filter(|t| t.0.ends_with(".demo.flowmark.test")).count();
+        assert!(full + 1 >= sink.tls.len(), "{:?}", sink.tls);
+        assert!(sink.tls.iter().filter(|t| t.1 == 0x0304 && t.2 == 0x0304).count() + 1 >= sink.tls.len());
+        assert_eq!(c.tls_client_hellos, c.tls_server_hellos);
+        assert_eq!((c.tls_malformed, c.tls_no_buffer), (0, 0));
     }
 
     #[test]

@@ -1,0 +1,393 @@
+//! Application-layer facts from a flow's first payload packets: the TLS
+//! ClientHello and ServerHello (reassembled across TCP segments), DNS
+//! messages, and QUIC long headers. Work is bounded per flow: a direction is
+//! looked at only until its hello is parsed, refused, or its budget of
+//! packets or bytes runs out.
+//!
+//! A hello that fits one segment is parsed in place. One that does not (a
+//! ClientHello with post-quantum key shares spans two) is copied into a
+//! fixed-size buffer from a pool allocated at start; the buffer goes back
+//! to the pool as soon as that direction is done, so it exists only while
+//! the handshake is in progress.
+use crate::features::FlowState;
+use crate::parse::{Parsed, PROTO_TCP, PROTO_UDP};
+use crate::stats::{bump, PipelineCounters};
+use crate::{dns, tls};
+
+/// Bytes of one direction's reassembly buffer.
+pub const SLOT_BYTES: usize = 8192;
+/// Payload packets a direction may take to complete its hello.
+const MAX_HELLO_PACKETS: u8 = 8;
+/// DNS messages parsed per flow (a resolver flow can carry many).
+const MAX_DNS_MESSAGES: u32 = 64;
+/// UDP payload packets checked for a QUIC long header.
+const QUIC_PACKETS: u64 = 2;
+
+const NO_SLOT: u16 = u16::MAX;
+
+/// Where one direction's hello stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Stage {
+    /// No payload yet.
+    #[default]
+    Waiting,
+    /// Part of a hello is in a buffer.
+    Collecting,
+    /// Parsed, not TLS, malformed, or given up: nothing more to do.
+    Done,
+}
+
+/// One direction's reassembly state, kept in the flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DirHello {
+    pub stage: Stage,
+    slot: u16,
+    next_seq: u32,
+    len: u16,
+    packets: u8,
+}
+
+impl Default for DirHello {
+    fn default() -> Self {
+        DirHello { stage: Stage::Waiting, slot: NO_SLOT, next_seq: 0, len: 0, packets: 0 }
+    }
+}
+
+/// The pool of reassembly buffers, allocated once.
+pub struct HelloBuffers {
+    data: Vec<u8>,
+    free: Vec<u16>,
+}
+
+impl HelloBuffers {
+    pub fn new(slots: usize) -> Self {
+        let slots = slots.min(NO_SLOT as usize);
+        HelloBuffers { data: vec![0; slots * SLOT_BYTES], free: (0..slots as u16).rev().collect() }
+    }
+
+    pub fn in_use(&self) -> usize {
+        self.data.len() / SLOT_BYTES - self.free.len()
+    }
+
+    fn buf(&mut self, slot: u16) -> &mut [u8] {
+        let s = slot as usize * SLOT_BYTES;
+        &mut self.data[s..s + SLOT_BYTES]
+    }
+
+    fn release(&mut self, d: &mut DirHello) {
+        if d.slot != NO_SLOT {
+            self.free.push(d.slot);
+            d.slot = NO_SLOT;
+        }
+    }
+
+    /// Give back both directions' buffers of an ending flow.
+    pub fn release_flow(&mut self, st: &mut FlowState) {
+        for d in st.hello.iter_mut() {
+            self.release(d);
+        }
+    }
+}
+
+enum Outcome {
+    More,
+    Finished,
+}
+
+fn apply_client(st: &mut FlowState, h: tls::Hello<tls::ClientHello>, c: &PipelineCounters, bytes: usize) -> Outcome {
+    match h {
+        tls::Hello::Incomplete => Outcome::More,
+        tls::Hello::NotTls => Outcome::Finished,
+        tls::Hello::Malformed(_) => {
+            bump(&c.tls_malformed, 1);
+            Outcome::Finished
+        }
+        tls::Hello::Parsed(ch) => {
+            bump(&c.tls_client_hellos, 1);
+            let t = &mut st.tls;
+            t.client_version = ch.version();
+            t.client_cipher_count = ch.cipher_count;
+            t.client_tls13_cipher_count = ch.ciphers.tls13;
+            t.client_ext_count = ch.extension_count;
+            t.client_alpn = match ch.alpn_first() {
+                b"" => 0,
+                b"http/1.1" | b"http/1.0" => 1,
+                b"h2" => 2,
+                b"h3" => 3,
+                _ => 4,
+            };
+            t.client_alpn_count = ch.alpn_count;
+            t.client_has_sni = ch.has_sni;
+            t.client_pq_key_share = ch.pq_key_share;
+            t.client_groups_count = ch.supported_groups_count;
+            t.client_sig_algs_count = ch.sig_algs_count;
+            t.client_hello_bytes = bytes.min(u16::MAX as usize) as u16;
+            st.sni.set(ch.sni_bytes());
+            st.alpn.set(ch.alpn_first());
+            st.ja4.set(ch.ja4().as_bytes());
+            Outcome::Finished
+        }
+    }
+}
+
+fn apply_server(st: &mut FlowState, h: tls::Hello<tls::ServerHello>, c: &PipelineCounters) -> Outcome {
+    match h {
+        tls::Hello::Incomplete => Outcome::More,
+        tls::Hello::NotTls => Outcome::Finished,
+        tls::Hello::Malformed(_) => {
+            bump(&c.tls_malformed, 1);
+            Outcome::Finished
+        }
+        tls::Hello::Parsed(sh) => {
+            bump(&c.tls_server_hellos, 1);
+            st.tls.server_version = sh.version;
+            st.tls.server_cipher = sh.cipher_suite;
+            st.tls.server_ext_count = sh.extension_count;
+            st.tls.hello_retry = sh.hello_retry_request;
+            if st.alpn.is_empty() {
+                st.alpn.set(sh.alpn());
+            }
+            Outcome::Finished
+        }
+    }
+}
+
+fn parse_dir(st: &mut FlowState, d: usize, bytes: &[u8], c: &PipelineCounters) -> Outcome {
+    if d == 0 {
+        apply_client(st, tls::client_hello(bytes), c, bytes.len())
+    } else {
+        apply_server(st, tls::server_hello(bytes), c)
+    }
+}
+
+/// Look at one packet's payload for application-layer facts.
+#[inline]
+pub fn inspect(
+    st: &mut FlowState,
+    p: &Parsed,
+    frame: &[u8],
+    forward: bool,
+    bufs: &mut HelloBuffers,
+    c: &PipelineCounters,
+) {
+    let payload = p.payload(frame);
+    if payload.is_empty() {
+        return;
+    }
+    match p.proto {
+        PROTO_TCP => tcp_hello(st, p, payload, forward, bufs, c),
+        PROTO_UDP => {
+            if p.src_port == 53 || p.dst_port == 53 || p.src_port == 5353 || p.dst_port == 5353 {
+                if st.dns_queries + st.dns_responses < MAX_DNS_MESSAGES {
+                    match dns::parse(payload) {
+                        Ok(m) => {
+                            bump(&c.dns_messages, 1);
+                            if m.is_response {
+                                st.dns_responses += 1;
+                            } else {
+                                st.dns_queries += 1;
+                            }
+                        }
+                        Err(_) => bump(&c.dns_malformed, 1),
+                    }
+                }
+            } else if forward && st.dir[0].payload_packets <= QUIC_PACKETS && !st.quic_long_header {
+                if let Some(v) = tls::is_quic_long_header(payload) {
+                    st.quic_long_header = true;
+                    st.quic_version = v;
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn tcp_hello(
+    st: &mut FlowState,
+    p: &Parsed,
+    payload: &[u8],
+    forward: bool,
+    bufs: &mut HelloBuffers,
+    c: &PipelineCounters,
+) {
+    let d = if forward { 0 } else { 1 };
+    let Some(tcp) = p.tcp else { return };
+    let mut h = st.hello[d];
+    if h.stage == Stage::Done {
+        return;
+    }
+    // Only bytes the capture holds can be parsed; a segment cut short ends it.
+    let whole = payload.len() == p.payload_len as usize;
+    match h.stage {
+        Stage::Waiting => {
+            let out = parse_dir(st, d, payload, c);
+            h.packets = 1;
+            h.stage = Stage::Done;
+            if let Outcome::More = out {
+                if !whole || payload.len() > SLOT_BYTES {
+                    bump(&c.tls_incomplete, 1);
+                } else if let Some(slot) = bufs.free.pop() {
+                    bufs.buf(slot)[..payload.len()].copy_from_slice(payload);
+                    h = DirHello {
+                        stage: Stage::Collecting,
+                        slot,
+                        next_seq: tcp.seq.wrapping_add(payload.len() as u32),
+                        len: payload.len() as u16,
+                        packets: 1,
+                    };
+                } else {
+                    bump(&c.tls_no_buffer, 1);
+                }
+            }
+        }
+        Stage::Collecting => {
+            h.packets += 1;
+            let off = tcp.seq.wrapping_sub(h.next_seq) as i32;
+            // A retransmission of bytes we have: skip them, keep any new tail.
+            let skip = if off < 0 { (-(off as i64)) as usize } else { 0 };
+            if off > 0 || !whole {
+                // A gap (lost or reordered segment) or a cut-short capture.
+                bump(&c.tls_incomplete, 1);
+                bufs.release(&mut h);
+                h.stage = Stage::Done;
+            } else if skip < payload.len() {
+                let add = &payload[skip..];
+                let len = h.len as usize;
+                if len + add.len() > SLOT_BYTES {
+                    bump(&c.tls_incomplete, 1);
+                    bufs.release(&mut h);
+                    h.stage = Stage::Done;
+                } else {
+                    bufs.buf(h.slot)[len..len + add.len()].copy_from_slice(add);
+                    h.len += add.len() as u16;
+                    h.next_seq = h.next_seq.wrapping_add(add.len() as u32);
+                    let slot = h.slot as usize * SLOT_BYTES;
+                    let bytes = &bufs.data[slot..slot + h.len as usize];
+                    if let Outcome::Finished = parse_dir(st, d, bytes, c) {
+                        bufs.release(&mut h);
+                        h.stage = Stage::Done;
+                    }
+                }
+            }
+            if h.stage == Stage::Collecting && h.packets >= MAX_HELLO_PACKETS {
+                bump(&c.tls_incomplete, 1);
+                bufs.release(&mut h);
+                h.stage = Stage::Done;
+            }
+        }
+        Stage::Done => {}
+    }
+    st.hello[d] = h;
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::flow::EndReason;
+    use crate::parse::tcp_flags::{ACK, PSH, SYN};
+    use crate::pipeline::{Config, FlowRef, Pipeline, Sink};
+
+    /// Firefox's ClientHello with an X25519MLKEM768 key share (1,918 bytes)
+    /// and the server's reply, from a real capture (see tests/data/tls/README.md).
+    const CH: &[u8] = include_bytes!("../tests/data/tls/chrome_mlkem_googlevideo.client.bin");
+    const SH: &[u8] = include_bytes!("../tests/data/tls/chrome_mlkem_googlevideo.server.bin");
+
+    fn frame(from_client: bool, flags: u8, seq: u32, payload: &[u8]) -> Vec<u8> {
+        let (src, dst, sp, dp) = if from_client {
+            ([10, 0, 0, 1], [10, 0, 0, 2], 40000u16, 443u16)
+        } else {
+            ([10, 0, 0, 2], [10, 0, 0, 1], 443, 40000)
+        };
+        let mut f = vec![2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00];
+        let total = (20 + 20 + payload.len()) as u16;
+        f.extend_from_slice(&[0x45, 0]);
+        f.extend_from_slice(&total.to_be_bytes());
+        f.extend_from_slice(&[0, 0, 0x40, 0, 64, 6, 0, 0]);
+        f.extend_from_slice(&src);
+        f.extend_from_slice(&dst);
+        f.extend_from_slice(&sp.to_be_bytes());
+        f.extend_from_slice(&dp.to_be_bytes());
+        f.extend_from_slice(&seq.to_be_bytes());
+        f.extend_from_slice(&0u32.to_be_bytes());
+        f.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+        f.extend_from_slice(payload);
+        f
+    }
+
+    #[derive(Default)]
+    struct Names(Vec<(String, u16, u16, usize)>);
+    impl Sink for Names {
+        fn flow_end(&mut self, f: FlowRef<'_>, _r: EndReason) {
+            let t = &f.state.tls;
+            self.0.push((f.state.sni.to_lossy(), t.client_version, t.server_cipher, f.state.ja4.as_bytes().len()));
+        }
+    }
+
+    /// The handshake with the ClientHello cut at `cut`, segments sent in `order`.
+    fn run(cut: usize, order: &[usize], hello_buffers: usize) -> (Names, crate::stats::PipelineSummary) {
+        let mut pl = Pipeline::new(Config { flow_capacity: 16, hello_buffers, ..Config::default() });
+        let mut sink = Names::default();
+        let isn = 1000u32;
+        let segs = [(isn + 1, &CH[..cut]), (isn + 1 + cut as u32, &CH[cut..])];
+        let mut frames = vec![frame(true, SYN, isn, &[]), frame(false, SYN | ACK, 5000, &[])];
+        for &i in order {
+            frames.push(frame(true, ACK | PSH, segs[i].0, segs[i].1));
+        }
+        frames.push(frame(false, ACK | PSH, 5001, SH));
+        for (n, mut f) in frames.into_iter().enumerate() {
+            let len = f.len() as u32;
+            pl.process(&mut f, len, 1_000_000 * (n as u64 + 1), &mut sink);
+        }
+        pl.flush(&mut sink);
+        (sink, pl.counters().snapshot())
+    }
+
+    #[test]
+    fn a_client_hello_over_two_segments_is_reassembled() {
+        let (whole, _) = run(CH.len(), &[0], 4);
+        let (split, c) = run(1200, &[0, 1], 4);
+        assert_eq!(split.0, whole.0, "split and whole hellos give the same facts");
+        let (sni, version, cipher, ja4) = &split.0[0];
+        assert!(sni.ends_with("googlevideo.com"), "{sni}");
+        assert_eq!(*version, 0x0304);
+        assert_ne!(*cipher, 0);
+        assert_eq!(*ja4, 36);
+        assert_eq!((c.tls_client_hellos, c.tls_server_hellos, c.tls_incomplete), (1, 1, 0));
+    }
+
+    #[test]
+    fn a_retransmitted_first_segment_is_harmless() {
+        let (names, c) = run(1200, &[0, 0, 1], 4);
+        assert!(names.0[0].0.ends_with("googlevideo.com"));
+        assert_eq!(c.tls_client_hellos, 1);
+    }
+
+    #[test]
+    fn a_gap_or_no_free_buffer_is_counted_and_the_flow_goes_on() {
+        // Reordered: the first payload seen starts mid-record, which looks
+        // like no TLS at all; nothing is parsed and the flow goes on.
+        let (names, c) = run(1200, &[1, 0], 4);
+        assert_eq!(names.0[0].0, "", "out of order: not parsed");
+        assert_eq!((c.tls_client_hellos, c.tls_server_hellos), (0, 1));
+        let (names, c) = run(1200, &[0, 1], 0);
+        assert_eq!(names.0[0].0, "");
+        assert_eq!(c.tls_no_buffer, 1);
+        assert_eq!(c.tls_server_hellos, 1, "the server side fits one segment");
+    }
+
+    #[test]
+    fn a_client_hello_that_never_completes_gives_its_buffer_back() {
+        let mut pl = Pipeline::new(Config { flow_capacity: 16, hello_buffers: 1, ..Config::default() });
+        let mut sink = Names::default();
+        for round in 0..3u32 {
+            // A new connection each round whose hello stops after 600 bytes.
+            let mut f = frame(true, ACK | PSH, 1 + round, &CH[..600]);
+            let len = f.len() as u32;
+            let _ = &mut f[34..36].copy_from_slice(&(41000 + round as u16).to_be_bytes());
+            pl.process(&mut f, len, 1_000_000 + round as u64 * 1_000_000_000_000, &mut sink);
+        }
+        pl.flush(&mut sink);
+        let c = pl.counters().snapshot();
+        // Each round's flow expired before the next began, freeing the one buffer.
+        assert_eq!(c.tls_no_buffer, 0, "{c:?}");
+    }
+}
