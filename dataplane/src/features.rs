@@ -310,7 +310,7 @@ impl FlowState {
         self.bidir.push(p.ts_ns, p.ps, p.payload);
         self.dir[d].push(p.ts_ns, p.ps, p.payload);
         self.last_ns = p.ts_ns.max(self.last_ns);
-        self.ps_hist[ps_bin(p.ps)] += 1;
+        self.ps_hist[ps_bin(p.ps)] = self.ps_hist[ps_bin(p.ps)].saturating_add(1);
 
         let i = self.splt_len as usize;
         if i < SPLT_LEN {
@@ -333,12 +333,12 @@ impl FlowState {
                     tcp_flags::RST,
                     tcp_flags::FIN,
                 ][bit];
-                *c += (t.flags & mask != 0) as u32;
+                *c = c.saturating_add((t.flags & mask != 0) as u32);
             }
             if t.flags & tcp_flags::SYN != 0 {
                 self.init_window[d] = t.window;
                 self.mss[d] = t.mss.unwrap_or(0);
-                self.wscale[d] = t.wscale.map(|w| w + 1).unwrap_or(0);
+                self.wscale[d] = t.wscale.map(|w| w.saturating_add(1)).unwrap_or(0);
                 if d == 0 {
                     self.syn_seen = true;
                     self.sack_permitted = t.sack_permitted;
@@ -366,10 +366,10 @@ impl FlowState {
             if self.burst_dir != dir_code {
                 self.close_burst();
                 self.burst_dir = dir_code;
-                self.bursts[d] += 1;
+                self.bursts[d] = self.bursts[d].saturating_add(1);
             }
             self.burst_bytes += p.payload as u64;
-            self.burst_packets += 1;
+            self.burst_packets = self.burst_packets.saturating_add(1);
             self.burst_bytes_total[d] += p.payload as u64;
             self.burst_packets_total += 1;
             self.max_burst_bytes = self.max_burst_bytes.max(self.burst_bytes);
@@ -494,6 +494,15 @@ mod tests {
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() <= 1e-6 * (1.0 + a.abs().max(b.abs()))
+    }
+
+    /// Found by fuzz_pipeline: a SYN with window scale 255 overflowed.
+    #[test]
+    fn extreme_tcp_options_do_not_overflow() {
+        let mut st = FlowState::new(true, 0);
+        let tcp = Tcp { flags: tcp_flags::SYN, wscale: Some(255), mss: Some(u16::MAX), ..Tcp::default() };
+        st.update(&PacketFacts { ts_ns: 0, ps: 60, payload: 0, forward: true, tcp: Some(tcp) });
+        assert_eq!(st.wscale[0], 255);
     }
 
     proptest! {

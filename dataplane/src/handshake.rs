@@ -183,9 +183,9 @@ pub fn inspect(
                         Ok(m) => {
                             bump(&c.dns_messages, 1);
                             if m.is_response {
-                                st.dns_responses += 1;
+                                st.dns_responses = st.dns_responses.saturating_add(1);
                             } else {
-                                st.dns_queries += 1;
+                                st.dns_queries = st.dns_queries.saturating_add(1);
                             }
                         }
                         Err(_) => bump(&c.dns_malformed, 1),
@@ -241,7 +241,7 @@ fn tcp_hello(
             }
         }
         Stage::Collecting => {
-            h.packets += 1;
+            h.packets = h.packets.saturating_add(1);
             let off = tcp.seq.wrapping_sub(h.next_seq) as i32;
             // A retransmission of bytes we have: skip them, keep any new tail.
             let skip = if off < 0 { (-(off as i64)) as usize } else { 0 };
