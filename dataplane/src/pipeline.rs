@@ -452,6 +452,8 @@ mod tests {
         assert!(!sink.checkpoints.is_empty());
         assert!(sink.checkpoints.iter().all(|(k, pk)| *k as u64 == *pk));
         assert_eq!(c.parse_errors["non_ip"], 2, "the two ARP frames");
+        // Every other frame (IPv4 and IPv6; TCP, UDP, ICMP, ICMPv6) parsed to a flow.
+        assert_eq!(c.parse_errors.values().sum::<u64>(), 2, "{:?}", c.parse_errors);
         // Every TLS connection's hellos were read: curl's SNI, TLS 1.3 both ways.
         let full = sink.tls.iter().filter(|t| t.0.ends_with(".demo.flowmark.test")).count();
         assert!(full + 1 >= sink.tls.len(), "{:?}", sink.tls);
