@@ -99,11 +99,28 @@ pub struct Reader<R: Read> {
     ng_big_endian: bool,
 }
 
-impl Reader<BufReader<std::fs::File>> {
-    /// Open a capture file by path.
+/// A capture file opened by path, gzip-compressed or not.
+pub type FileReader = Reader<Box<dyn Read + Send>>;
+
+/// Whether the file at `path` starts with the gzip magic.
+pub fn is_gzip(path: &Path) -> Result<bool, Error> {
+    let mut f = std::fs::File::open(path)?;
+    let mut m = [0u8; 2];
+    Ok(read_full(&mut f, &mut m)? == 2 && m == [0x1f, 0x8b])
+}
+
+impl FileReader {
+    /// Open a capture file by path; `.pcap.gz` (any gzip-compressed
+    /// capture) is decompressed as it is read.
     pub fn open(path: &Path) -> Result<Self, Error> {
-        let f = std::fs::File::open(path)?;
-        Reader::new(BufReader::with_capacity(1 << 16, f))
+        let gz = is_gzip(path)?;
+        let f = BufReader::with_capacity(1 << 16, std::fs::File::open(path)?);
+        let inner: Box<dyn Read + Send> = if gz {
+            Box::new(BufReader::with_capacity(1 << 16, flate2::read::MultiGzDecoder::new(f)))
+        } else {
+            Box::new(f)
+        };
+        Reader::new(inner)
     }
 }
 

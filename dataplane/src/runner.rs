@@ -235,6 +235,11 @@ fn check_replay_files(eal_args: &[String]) -> Result<u64> {
     let infinite = !vdev_kvargs(eal_args, "infinite_rx").iter().all(|v| *v == "0");
     let mut pinned = 0u64;
     for f in vdev_kvargs(eal_args, "rx_pcap") {
+        if dataplane::pcap::is_gzip(f.as_ref()).unwrap_or(false) {
+            bail!(
+                "rx_pcap={f}: the capture is gzip-compressed; net_pcap reads plain pcap files: `gunzip -k {f}` first"
+            );
+        }
         let s = dataplane::pcap::check_file(f.as_ref()).map_err(|e| anyhow!("rx_pcap={f}: {e}"))?;
         if s.packets == 0 {
             eprintln!("warning: rx_pcap={f} holds no packets");
