@@ -94,7 +94,9 @@ enum Outcome {
     Finished,
 }
 
-fn apply_client(st: &mut FlowState, h: tls::Hello<tls::ClientHello>, c: &PipelineCounters, bytes: usize) -> Outcome {
+/// What a parse outcome means for the direction: wait for more bytes, or
+/// stop (after recording a parsed hello or counting a malformed one).
+fn settle<T>(h: tls::Hello<T>, c: &PipelineCounters, parsed: impl FnOnce(T)) -> Outcome {
     match h {
         tls::Hello::Incomplete => Outcome::More,
         tls::Hello::NotTls => Outcome::Finished,
@@ -102,61 +104,54 @@ fn apply_client(st: &mut FlowState, h: tls::Hello<tls::ClientHello>, c: &Pipelin
             bump(&c.tls_malformed, 1);
             Outcome::Finished
         }
-        tls::Hello::Parsed(ch) => {
-            bump(&c.tls_client_hellos, 1);
-            let t = &mut st.tls;
-            t.client_version = ch.version();
-            t.client_cipher_count = ch.cipher_count;
-            t.client_tls13_cipher_count = ch.ciphers.tls13;
-            t.client_ext_count = ch.extension_count;
-            t.client_alpn = match ch.alpn_first() {
-                b"" => 0,
-                b"http/1.1" | b"http/1.0" => 1,
-                b"h2" => 2,
-                b"h3" => 3,
-                _ => 4,
-            };
-            t.client_alpn_count = ch.alpn_count;
-            t.client_has_sni = ch.has_sni;
-            t.client_pq_key_share = ch.pq_key_share;
-            t.client_groups_count = ch.supported_groups_count;
-            t.client_sig_algs_count = ch.sig_algs_count;
-            t.client_hello_bytes = bytes.min(u16::MAX as usize) as u16;
-            st.sni.set(ch.sni_bytes());
-            st.alpn.set(ch.alpn_first());
-            st.ja4.set(ch.ja4().as_bytes());
+        tls::Hello::Parsed(v) => {
+            parsed(v);
             Outcome::Finished
         }
     }
 }
 
-fn apply_server(st: &mut FlowState, h: tls::Hello<tls::ServerHello>, c: &PipelineCounters) -> Outcome {
-    match h {
-        tls::Hello::Incomplete => Outcome::More,
-        tls::Hello::NotTls => Outcome::Finished,
-        tls::Hello::Malformed(_) => {
-            bump(&c.tls_malformed, 1);
-            Outcome::Finished
-        }
-        tls::Hello::Parsed(sh) => {
-            bump(&c.tls_server_hellos, 1);
-            st.tls.server_version = sh.version;
-            st.tls.server_cipher = sh.cipher_suite;
-            st.tls.server_ext_count = sh.extension_count;
-            st.tls.hello_retry = sh.hello_retry_request;
-            if st.alpn.is_empty() {
-                st.alpn.set(sh.alpn());
-            }
-            Outcome::Finished
-        }
+fn apply_client(st: &mut FlowState, ch: tls::ClientHello, c: &PipelineCounters, bytes: usize) {
+    bump(&c.tls_client_hellos, 1);
+    let t = &mut st.tls;
+    t.client_version = ch.version();
+    t.client_cipher_count = ch.cipher_count;
+    t.client_tls13_cipher_count = ch.ciphers.tls13;
+    t.client_ext_count = ch.extension_count;
+    t.client_alpn = match ch.alpn_first() {
+        b"" => 0,
+        b"http/1.1" | b"http/1.0" => 1,
+        b"h2" => 2,
+        b"h3" => 3,
+        _ => 4,
+    };
+    t.client_alpn_count = ch.alpn_count;
+    t.client_has_sni = ch.has_sni;
+    t.client_pq_key_share = ch.pq_key_share;
+    t.client_groups_count = ch.supported_groups_count;
+    t.client_sig_algs_count = ch.sig_algs_count;
+    t.client_hello_bytes = bytes.min(u16::MAX as usize) as u16;
+    st.sni.set(ch.sni_bytes());
+    st.alpn.set(ch.alpn_first());
+    st.ja4.set(ch.ja4().as_bytes());
+}
+
+fn apply_server(st: &mut FlowState, sh: tls::ServerHello, c: &PipelineCounters) {
+    bump(&c.tls_server_hellos, 1);
+    st.tls.server_version = sh.version;
+    st.tls.server_cipher = sh.cipher_suite;
+    st.tls.server_ext_count = sh.extension_count;
+    st.tls.hello_retry = sh.hello_retry_request;
+    if st.alpn.is_empty() {
+        st.alpn.set(sh.alpn());
     }
 }
 
 fn parse_dir(st: &mut FlowState, d: usize, bytes: &[u8], c: &PipelineCounters) -> Outcome {
     if d == 0 {
-        apply_client(st, tls::client_hello(bytes), c, bytes.len())
+        settle(tls::client_hello(bytes), c, |ch| apply_client(st, ch, c, bytes.len()))
     } else {
-        apply_server(st, tls::server_hello(bytes), c)
+        settle(tls::server_hello(bytes), c, |sh| apply_server(st, sh, c))
     }
 }
 
