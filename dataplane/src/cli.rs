@@ -5,7 +5,7 @@ use clap::{Args, Parser, Subcommand};
 
 pub const RUN_ABOUT: &str = "flowmark dataplane: classify flows from their first packets and mark them at line rate";
 
-pub const RUN_USAGE: &str = "dataplane [EAL OPTIONS] -- [OPTIONS]\n       dataplane split-pcap|check-pcap ...";
+pub const RUN_USAGE: &str = "dataplane [EAL OPTIONS] -- [OPTIONS]\n       dataplane extract|split-pcap|check-pcap ...";
 
 pub const RUN_AFTER_HELP: &str = "\
 EAL options come before `--` and are DPDK's own (`dpdk-testpmd -h` lists them all).
