@@ -159,7 +159,6 @@ pub struct FlowState {
     // Bursts of payload packets.
     burst_dir: u8,
     burst_bytes: u64,
-    burst_packets: u32,
     pub bursts: [u32; 2],
     pub burst_bytes_total: [u64; 2],
     pub burst_packets_total: u64,
@@ -232,7 +231,6 @@ impl Default for FlowState {
             ps_hist: [0; 8],
             burst_dir: 0,
             burst_bytes: 0,
-            burst_packets: 0,
             bursts: [0; 2],
             burst_bytes_total: [0; 2],
             burst_packets_total: 0,
@@ -364,21 +362,15 @@ impl FlowState {
             }
             let dir_code = d as u8 + 1;
             if self.burst_dir != dir_code {
-                self.close_burst();
+                self.burst_bytes = 0;
                 self.burst_dir = dir_code;
                 self.bursts[d] = self.bursts[d].saturating_add(1);
             }
             self.burst_bytes += p.payload as u64;
-            self.burst_packets = self.burst_packets.saturating_add(1);
             self.burst_bytes_total[d] += p.payload as u64;
             self.burst_packets_total += 1;
             self.max_burst_bytes = self.max_burst_bytes.max(self.burst_bytes);
         }
-    }
-
-    fn close_burst(&mut self) {
-        self.burst_bytes = 0;
-        self.burst_packets = 0;
     }
 
     /// The schema's feature vector as of the packets seen so far.

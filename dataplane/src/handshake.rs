@@ -65,10 +65,6 @@ impl HelloBuffers {
         HelloBuffers { data: vec![0; slots * SLOT_BYTES], free: (0..slots as u16).rev().collect() }
     }
 
-    pub fn in_use(&self) -> usize {
-        self.data.len() / SLOT_BYTES - self.free.len()
-    }
-
     fn buf(&mut self, slot: u16) -> &mut [u8] {
         let s = slot as usize * SLOT_BYTES;
         &mut self.data[s..s + SLOT_BYTES]

@@ -252,10 +252,6 @@ impl Pipeline {
         self.classifier = c;
     }
 
-    pub fn classifier(&self) -> Option<&Classifier> {
-        self.classifier.as_ref()
-    }
-
     /// The counters, for readers on other threads.
     pub fn counters(&self) -> Arc<PipelineCounters> {
         self.counters.clone()
@@ -263,10 +259,6 @@ impl Pipeline {
 
     pub fn table(&self) -> &FlowTable<FlowState> {
         &self.table
-    }
-
-    pub fn checkpoints(&self) -> Checkpoints {
-        self.checkpoints
     }
 
     fn end_flow<S: Sink>(&mut self, slot: Slot, reason: EndReason, sink: &mut S) {

@@ -122,7 +122,6 @@ fn worker_loop(mut plan: WorkerPlan) -> i32 {
             bump(&c.rx_tsc_timed, untimed);
             bump(&c.rx_packets, n as u64);
             bump(&c.rx_bytes, bytes);
-            bump(&c.busy_polls, 1);
             let (sent, dropped) = burst.tx(tx, plan.queue, plan.tx_retries);
             bump(&c.tx_packets, sent as u64);
             bump(&c.tx_drops, dropped as u64);

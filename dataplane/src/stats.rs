@@ -23,8 +23,6 @@ pub struct WorkerCounters {
     pub tx_bytes: AtomicU64,
     /// Packets freed after the bounded tx retry.
     pub tx_drops: AtomicU64,
-    /// Polls that returned packets; with `rx_packets`, the mean burst size.
-    pub busy_polls: AtomicU64,
     /// Packets without a driver rx timestamp (timed by the TSC instead).
     pub rx_tsc_timed: AtomicU64,
 }

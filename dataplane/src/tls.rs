@@ -441,9 +441,15 @@ fn gather<'a>(stream: &'a [u8], want: u8, what: &'static str) -> Hello<Gathered<
     }
 }
 
-/// Parse the first ClientHello of a client→server byte stream.
-pub fn client_hello(stream: &[u8]) -> Hello<ClientHello> {
-    let g = match gather(stream, HS_CLIENT_HELLO, "first handshake message is not a ClientHello") {
+/// Gather the first handshake message of type `kind` from a stream's
+/// records, skip its 4-byte header and hand the body to `parse`.
+fn hello<T>(
+    stream: &[u8],
+    kind: u8,
+    wrong: &'static str,
+    parse: fn(Reader<'_>) -> Result<T, &'static str>,
+) -> Hello<T> {
+    let g = match gather(stream, kind, wrong) {
         Hello::Parsed(g) => g,
         Hello::Incomplete => return Hello::Incomplete,
         Hello::NotTls => return Hello::NotTls,
@@ -456,10 +462,15 @@ pub fn client_hello(stream: &[u8]) -> Hello<ClientHello> {
     if r.skip(4).is_err() {
         return Hello::Malformed("hello header");
     }
-    match parse_client_hello(r) {
-        Ok(ch) => Hello::Parsed(ch),
+    match parse(r) {
+        Ok(h) => Hello::Parsed(h),
         Err(m) => Hello::Malformed(m),
     }
+}
+
+/// Parse the first ClientHello of a client→server byte stream.
+pub fn client_hello(stream: &[u8]) -> Hello<ClientHello> {
+    hello(stream, HS_CLIENT_HELLO, "first handshake message is not a ClientHello", parse_client_hello)
 }
 
 fn parse_client_hello(mut r: Reader<'_>) -> Result<ClientHello, &'static str> {
@@ -770,21 +781,7 @@ fn ja4(
 
 /// Parse the first ServerHello (or HelloRetryRequest) of a server→client stream.
 pub fn server_hello(stream: &[u8]) -> Hello<ServerHello> {
-    let g = match gather(stream, HS_SERVER_HELLO, "first handshake message is not a ServerHello") {
-        Hello::Parsed(g) => g,
-        Hello::Incomplete => return Hello::Incomplete,
-        Hello::NotTls => return Hello::NotTls,
-        Hello::Malformed(m) => return Hello::Malformed(m),
-    };
-    let frags = g.frags.get(..g.nfrags).unwrap_or(&[]);
-    let mut r = Reader { frags, idx: 0, off: 0, left: g.msg_len + 4 };
-    if r.skip(4).is_err() {
-        return Hello::Malformed("hello header");
-    }
-    match parse_server_hello(r) {
-        Ok(sh) => Hello::Parsed(sh),
-        Err(m) => Hello::Malformed(m),
-    }
+    hello(stream, HS_SERVER_HELLO, "first handshake message is not a ServerHello", parse_server_hello)
 }
 
 fn parse_server_hello(mut r: Reader<'_>) -> Result<ServerHello, &'static str> {
