@@ -248,6 +248,132 @@ pub fn parse(msg: &[u8]) -> Result<DnsSummary, DnsError> {
     Ok(s)
 }
 
+/// Names kept from one answer's CNAME chain (the question name first).
+pub const MAX_CHAIN: usize = 8;
+/// Addresses kept from one answer.
+pub const MAX_ADDRESSES: usize = 16;
+
+/// A decoded name, inline.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Name {
+    buf: [u8; MAX_NAME],
+    len: u8,
+}
+
+impl Name {
+    const EMPTY: Name = Name { buf: [0; MAX_NAME], len: 0 };
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len as usize]
+    }
+}
+
+impl core::fmt::Debug for Name {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{:?}", String::from_utf8_lossy(self.as_bytes()))
+    }
+}
+
+/// An address an answer gave for the question name, with its TTL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Address {
+    /// 4 bytes (A) or 16 (AAAA) in `bytes`.
+    pub ipv6: bool,
+    pub bytes: [u8; 16],
+    pub ttl: u32,
+}
+
+/// What a response says the question name resolves to: the names of its
+/// CNAME chain, in order (the question name first, the canonical name
+/// last), and the addresses of any name on that chain. Records about
+/// names off the chain (additional glue, unrelated answers) are ignored.
+#[derive(Debug, Clone, Copy)]
+pub struct Resolution {
+    chain: [Name; MAX_CHAIN],
+    chain_len: u8,
+    addresses: [Address; MAX_ADDRESSES],
+    address_len: u8,
+    /// The chain was longer than [`MAX_CHAIN`] names, or there were more
+    /// than [`MAX_ADDRESSES`] addresses; the rest were dropped.
+    pub clipped: bool,
+}
+
+impl Resolution {
+    /// The question name, then each CNAME target.
+    pub fn chain(&self) -> impl Iterator<Item = &[u8]> {
+        self.chain[..self.chain_len as usize].iter().map(Name::as_bytes)
+    }
+
+    pub fn addresses(&self) -> &[Address] {
+        &self.addresses[..self.address_len as usize]
+    }
+
+    fn on_chain(&self, name: &[u8]) -> bool {
+        self.chain().any(|c| c == name)
+    }
+}
+
+/// Follow a response's answers from its question name through CNAMEs to
+/// addresses. `Ok` with no addresses for a query, an NXDOMAIN, or an
+/// answer of other types; `Err` when the message itself is malformed.
+pub fn resolve(msg: &[u8]) -> Result<Resolution, DnsError> {
+    let s = parse(msg)?;
+    let mut r = Resolution {
+        chain: [Name::EMPTY; MAX_CHAIN],
+        chain_len: 0,
+        addresses: [Address { ipv6: false, bytes: [0; 16], ttl: 0 }; MAX_ADDRESSES],
+        address_len: 0,
+        clipped: false,
+    };
+    if !s.is_response || s.rcode != 0 || s.question_count != 1 || s.qname().is_empty() {
+        return Ok(r);
+    }
+    r.chain[0].buf[..s.qname().len()].copy_from_slice(s.qname());
+    r.chain[0].len = s.qname_len;
+    r.chain_len = 1;
+    // Skip the question again to find the answers.
+    let (q_end, _) = read_name(msg, HEADER_LEN, None)?;
+    let mut pos = q_end + 4;
+    let mut owner = [0u8; MAX_NAME];
+    for _ in 0..usize::from(s.answer_count).min(MAX_ANSWERS) {
+        let Ok((next, rtype, ttl)) = answer(msg, pos) else { break };
+        let (end, owner_len) = read_name(msg, pos, Some(&mut owner))?;
+        let owner = &owner[..owner_len.min(MAX_NAME)];
+        let rdata = &msg[end + 10..next];
+        if r.on_chain(owner) {
+            match rtype {
+                TYPE_CNAME => {
+                    let mut target = Name::EMPTY;
+                    let (_, len) = read_name(msg, end + 10, Some(&mut target.buf))?;
+                    target.len = len.min(MAX_NAME) as u8;
+                    if !r.on_chain(target.as_bytes()) {
+                        if (r.chain_len as usize) < MAX_CHAIN {
+                            r.chain[r.chain_len as usize] = target;
+                            r.chain_len += 1;
+                        } else {
+                            r.clipped = true;
+                        }
+                    }
+                }
+                TYPE_A | TYPE_AAAA if rdata.len() == if rtype == TYPE_A { 4 } else { 16 } => {
+                    if (r.address_len as usize) < MAX_ADDRESSES {
+                        let a = &mut r.addresses[r.address_len as usize];
+                        a.ipv6 = rtype == TYPE_AAAA;
+                        a.bytes[..rdata.len()].copy_from_slice(rdata);
+                        a.ttl = ttl;
+                        r.address_len += 1;
+                    } else {
+                        r.clipped = true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        pos = next;
+    }
+    Ok(r)
+}
+
 /// One resource record at `pos`: (offset after it, type, ttl).
 fn answer(msg: &[u8], pos: usize) -> Result<(usize, u16, u32), DnsError> {
     let (end, _) = read_name(msg, pos, None)?;
@@ -313,6 +439,67 @@ mod tests {
         assert_eq!((s.cname_count, s.address_count), (6, 1));
         assert!(s.min_ttl > 0);
         assert_eq!(parse(QUERY_WU).expect("q").qname_str(), Some("ctldl.windowsupdate.com"));
+    }
+
+    #[test]
+    fn resolutions_follow_cname_chains_to_addresses() {
+        let r = resolve(RESP_CHAIN).expect("chain");
+        let chain: Vec<String> = r.chain().map(|n| String::from_utf8_lossy(n).into_owned()).collect();
+        assert_eq!(chain.len(), 7, "{chain:?}");
+        assert_eq!(chain[0], "ctldl.windowsupdate.com");
+        assert_eq!(r.addresses().len(), 1);
+        assert!(!r.addresses()[0].ipv6 && r.addresses()[0].ttl > 0);
+        let g = resolve(RESP_CNAME).expect("cname");
+        assert_eq!(g.chain().count(), 2);
+        assert_eq!(g.addresses().len(), 1);
+        let t = resolve(&TCP_RESP[2..]).expect("tcp");
+        assert_eq!(t.chain().collect::<Vec<_>>(), vec![&b"www.google.com"[..]]);
+        assert_eq!(t.addresses().len(), 12);
+        // Queries and TXT answers name no address.
+        assert_eq!(resolve(QUERY).expect("q").addresses().len(), 0);
+        assert_eq!(resolve(RESP_TXT).expect("txt").addresses().len(), 0);
+    }
+
+    #[test]
+    fn records_off_the_chain_are_ignored() {
+        fn name(n: &str) -> Vec<u8> {
+            let mut v = Vec::new();
+            for l in n.split('.') {
+                v.push(l.len() as u8);
+                v.extend_from_slice(l.as_bytes());
+            }
+            v.push(0);
+            v
+        }
+        fn rr(owner: &str, rtype: u16, rdata: &[u8]) -> Vec<u8> {
+            let mut v = name(owner);
+            v.extend_from_slice(&rtype.to_be_bytes());
+            v.extend_from_slice(&[0, 1, 0, 0, 0x0e, 0x10]);
+            v.extend_from_slice(&(rdata.len() as u16).to_be_bytes());
+            v.extend_from_slice(rdata);
+            v
+        }
+        let mut m = vec![0x12, 0x34, 0x81, 0x80, 0, 1, 0, 3, 0, 0, 0, 0];
+        m.extend(name("a.example"));
+        m.extend_from_slice(&[0, 1, 0, 1]);
+        m.extend(rr("a.example", TYPE_CNAME, &name("b.example")));
+        m.extend(rr("c.example", TYPE_A, &[1, 2, 3, 4]));
+        m.extend(rr("B.Example", TYPE_A, &[5, 6, 7, 8]));
+        let r = resolve(&m).expect("resolves");
+        assert_eq!(r.chain().collect::<Vec<_>>(), vec![&b"a.example"[..], b"b.example"]);
+        assert_eq!(r.addresses().len(), 1, "{r:?}");
+        assert_eq!(&r.addresses()[0].bytes[..4], &[5, 6, 7, 8]);
+        assert_eq!(r.addresses()[0].ttl, 3600);
+        // A CNAME loop back to the question adds nothing and ends.
+        let mut l = vec![0x12, 0x34, 0x81, 0x80, 0, 1, 0, 2, 0, 0, 0, 0];
+        l.extend(name("a.example"));
+        l.extend_from_slice(&[0, 1, 0, 1]);
+        l.extend(rr("a.example", TYPE_CNAME, &name("b.example")));
+        l.extend(rr("b.example", TYPE_CNAME, &name("a.example")));
+        assert_eq!(resolve(&l).expect("loop").chain().count(), 2);
+        for cut in 0..RESP_CHAIN.len() {
+            let _ = resolve(&RESP_CHAIN[..cut]);
+        }
     }
 
     #[test]
