@@ -138,6 +138,18 @@ pub struct FlowArgs {
     /// such hellos go unparsed and are counted (tls_no_buffer).
     #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(0..=65_535))]
     pub hello_buffers: u64,
+
+    /// Server addresses each worker remembers from DNS answers (with their
+    /// TTL, at least 60 s), to name flows that carry no name of their own.
+    /// About 160 bytes each, allocated up front; 0 turns it off.
+    #[arg(long, value_name = "N", default_value_t = 16_384, value_parser = clap::value_parser!(u64).range(0..=16_000_000))]
+    pub dns_cache: u64,
+
+    /// The name->class table (domain suffixes of well-known services and
+    /// their class) that names are looked up in. Default: the table built
+    /// into this binary, the same as the shipped models/names.txt.
+    #[arg(long, value_name = "PATH")]
+    pub names: Option<PathBuf>,
 }
 
 impl FlowArgs {
@@ -147,6 +159,17 @@ impl FlowArgs {
             hello_buffers: self.hello_buffers as usize,
             timeouts: self.idle_timeout,
             checkpoints,
+            dns_cache: self.dns_cache as usize,
+        }
+    }
+
+    /// The name table `--names` asks for, or the built-in one.
+    pub fn name_table(&self) -> anyhow::Result<std::sync::Arc<dataplane::names::NameTable>> {
+        match &self.names {
+            None => Ok(dataplane::names::NameTable::shipped()),
+            Some(p) => dataplane::names::NameTable::load(p)
+                .map(std::sync::Arc::new)
+                .map_err(|e| anyhow::anyhow!("--names {}: {e}", p.display())),
         }
     }
 }

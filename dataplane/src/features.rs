@@ -7,7 +7,11 @@
 //! check each against a batch recomputation over the same packets.
 use models::schema::{self, F, SPLT_LEN, SPLT_PAYLOAD_LEN};
 
+use crate::names::{NameSource, NameTable};
 use crate::parse::{tcp_flags, Tcp};
+
+/// `name_class` of a flow whose name the table does not list (or that has none).
+pub const NO_NAME_CLASS: u8 = u8::MAX;
 
 /// Welford running statistics over f64 samples, with min and max.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -171,7 +175,15 @@ pub struct FlowState {
     pub splt_payload_len: u8,
     pub splt_payload: [i32; SPLT_PAYLOAD_LEN],
     pub tls: TlsFacts,
-    pub sni: InlineStr<255>,
+    /// The flow's service name (see [`FlowState::learn_name`]).
+    pub name: InlineStr<255>,
+    pub name_source: NameSource,
+    /// The name table's class index for the name, or [`NO_NAME_CLASS`].
+    pub name_class: u8,
+    /// The name table's entry for the name (`u32::MAX` when unlisted).
+    pub name_entry: u32,
+    /// The client's first payload is an HTTP/1.x request.
+    pub http_request: bool,
     pub alpn: InlineStr<32>,
     pub ja4: InlineStr<40>,
     pub dns_queries: u32,
@@ -242,7 +254,11 @@ impl Default for FlowState {
             splt_payload_len: 0,
             splt_payload: [0; SPLT_PAYLOAD_LEN],
             tls: TlsFacts::default(),
-            sni: InlineStr::default(),
+            name: InlineStr::default(),
+            name_source: NameSource::None,
+            name_class: NO_NAME_CLASS,
+            name_entry: u32::MAX,
+            http_request: false,
             alpn: InlineStr::default(),
             ja4: InlineStr::default(),
             dns_queries: 0,
@@ -469,6 +485,42 @@ impl FlowState {
         set(F::dns_responses, self.dns_responses as f64);
         set(F::quic_long_header, self.quic_long_header as u8 as f64);
         set(F::quic_version, self.quic_version as f64);
+        set(F::http_request, self.http_request as u8 as f64);
+        set(F::name_present, (self.name_source != NameSource::None) as u8 as f64);
+        for (f, src) in [
+            (F::name_from_sni, NameSource::Sni),
+            (F::name_from_quic, NameSource::Quic),
+            (F::name_from_cert, NameSource::Cert),
+            (F::name_from_host, NameSource::Host),
+            (F::name_from_dns, NameSource::Dns),
+        ] {
+            set(f, (self.name_source == src) as u8 as f64);
+        }
+        for i in 0..crate::names::CLASSES.len() {
+            out[F::name_class_web as usize + i] = (self.name_class as usize == i) as u8 as f32;
+        }
+    }
+
+    /// Take `name` as the flow's service name if no name from a source of
+    /// higher precedence is known yet, and look up its class. Returns
+    /// whether the name was taken.
+    pub fn learn_name(&mut self, name: &[u8], source: NameSource, table: &NameTable) -> bool {
+        if name.is_empty() || source >= self.name_source {
+            return false;
+        }
+        self.name.set(name);
+        self.name_source = source;
+        match table.lookup(name) {
+            Some(m) => {
+                self.name_class = m.class;
+                self.name_entry = m.entry;
+            }
+            None => {
+                self.name_class = NO_NAME_CLASS;
+                self.name_entry = u32::MAX;
+            }
+        }
+        true
     }
 }
 

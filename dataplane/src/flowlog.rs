@@ -8,6 +8,7 @@ use models::schema;
 
 use crate::features::{DecisionState, FlowState};
 use crate::flow::{EndReason, FlowKey};
+use crate::names::NameSource;
 use crate::pipeline::FlowRef;
 
 /// An ended flow, copied out of the table.
@@ -60,7 +61,10 @@ pub fn json_line(f: FlowRef<'_>, reason: EndReason, worker: u16, classes: Option
     o.insert("bidirectional_first_seen_ns".into(), s.first_ns.into());
     o.insert("end_reason".into(), reason.name().into());
     o.insert("worker".into(), worker.into());
-    o.insert("requested_server_name".into(), s.sni.to_lossy().into());
+    o.insert("requested_server_name".into(), requested_server_name(s).into());
+    o.insert("server_name".into(), s.name.to_lossy().into());
+    o.insert("server_name_source".into(), s.name_source.as_str().into());
+    o.insert("server_name_class".into(), name_class(s).into());
     o.insert("tls_alpn".into(), s.alpn.to_lossy().into());
     o.insert("tls_ja4".into(), s.ja4.to_lossy().into());
     let d = &s.decision;
@@ -92,10 +96,23 @@ pub fn json_line(f: FlowRef<'_>, reason: EndReason, worker: u16, classes: Option
     serde_json::Value::Object(o).to_string()
 }
 
+/// The client's server_name (TLS or QUIC), as NFStream reports it.
+pub fn requested_server_name(s: &FlowState) -> String {
+    match s.name_source {
+        NameSource::Sni | NameSource::Quic => s.name.to_lossy(),
+        _ => String::new(),
+    }
+}
+
+/// The name table's class for the flow's name ("" when unlisted or unnamed).
+pub fn name_class(s: &FlowState) -> &'static str {
+    crate::names::CLASSES.get(s.name_class as usize).copied().unwrap_or("")
+}
+
 /// The CSV header of `dataplane extract`'s feature file.
 pub fn csv_header() -> String {
     let mut h = String::from(
-        "capture,session,flow_first_ns,src_ip,src_port,dst_ip,dst_port,protocol,k,label,application,requested_server_name,tls_alpn,tls_ja4",
+        "capture,session,flow_first_ns,src_ip,src_port,dst_ip,dst_port,protocol,k,label,application,requested_server_name,tls_alpn,tls_ja4,server_name,server_name_source,server_name_class",
     );
     for n in schema::NAMES {
         h.push(',');
@@ -129,7 +146,7 @@ pub fn csv_row(
     let mut r = String::with_capacity(2048);
     let _ = write!(
         r,
-        "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
         csv_field(capture),
         csv_field(session),
         s.first_ns,
@@ -141,9 +158,12 @@ pub fn csv_row(
         k,
         csv_field(label),
         csv_field(app),
-        csv_field(&s.sni.to_lossy()),
+        csv_field(&requested_server_name(s)),
         csv_field(&s.alpn.to_lossy()),
-        csv_field(&s.ja4.to_lossy())
+        csv_field(&s.ja4.to_lossy()),
+        csv_field(&s.name.to_lossy()),
+        s.name_source.as_str(),
+        name_class(s),
     );
     for x in v {
         // Shortest text that reads back to the same f32.

@@ -9,10 +9,13 @@
 //! fixed-size buffer from a pool allocated at start; the buffer goes back
 //! to the pool as soon as that direction is done, so it exists only while
 //! the handshake is in progress.
+use std::sync::Arc;
+
 use crate::features::FlowState;
+use crate::names::{DnsCache, NameSource, NameTable};
 use crate::parse::{Parsed, PROTO_TCP, PROTO_UDP};
 use crate::stats::{bump, PipelineCounters};
-use crate::{dns, tls};
+use crate::{dns, http, tls};
 
 /// Bytes of one direction's reassembly buffer.
 pub const SLOT_BYTES: usize = 8192;
@@ -107,7 +110,7 @@ fn settle<T>(h: tls::Hello<T>, c: &PipelineCounters, parsed: impl FnOnce(T)) -> 
     }
 }
 
-fn apply_client(st: &mut FlowState, ch: tls::ClientHello, c: &PipelineCounters, bytes: usize) {
+fn apply_client(st: &mut FlowState, ch: tls::ClientHello, c: &PipelineCounters, bytes: usize, names: &NameTable) {
     bump(&c.tls_client_hellos, 1);
     let t = &mut st.tls;
     t.client_version = ch.version();
@@ -127,7 +130,7 @@ fn apply_client(st: &mut FlowState, ch: tls::ClientHello, c: &PipelineCounters, 
     t.client_groups_count = ch.supported_groups_count;
     t.client_sig_algs_count = ch.sig_algs_count;
     t.client_hello_bytes = bytes.min(u16::MAX as usize) as u16;
-    st.sni.set(ch.sni_bytes());
+    st.learn_name(ch.sni_bytes(), NameSource::Sni, names);
     st.alpn.set(ch.alpn_first());
     st.ja4.set(ch.ja4().as_bytes());
 }
@@ -143,53 +146,91 @@ fn apply_server(st: &mut FlowState, sh: tls::ServerHello, c: &PipelineCounters) 
     }
 }
 
-fn parse_dir(st: &mut FlowState, d: usize, bytes: &[u8], c: &PipelineCounters) -> Outcome {
+fn parse_dir(st: &mut FlowState, d: usize, bytes: &[u8], c: &PipelineCounters, names: &NameTable) -> Outcome {
     if d == 0 {
-        settle(tls::client_hello(bytes), c, |ch| apply_client(st, ch, c, bytes.len()))
+        settle(tls::client_hello(bytes), c, |ch| apply_client(st, ch, c, bytes.len(), names))
     } else {
         settle(tls::server_hello(bytes), c, |sh| apply_server(st, sh, c))
     }
 }
 
-/// Look at one packet's payload for application-layer facts.
-#[inline]
-pub fn inspect(
-    st: &mut FlowState,
-    p: &Parsed,
-    frame: &[u8],
-    forward: bool,
-    bufs: &mut HelloBuffers,
-    c: &PipelineCounters,
-) {
-    let payload = p.payload(frame);
-    if payload.is_empty() {
-        return;
+/// What a worker keeps to read application-layer facts: the reassembly
+/// buffers, the name table and the DNS cache.
+pub struct Inspector {
+    pub bufs: HelloBuffers,
+    pub names: Arc<NameTable>,
+    pub dns: DnsCache,
+}
+
+impl Inspector {
+    pub fn new(hello_buffers: usize, dns_cache: usize, names: Arc<NameTable>) -> Self {
+        Inspector { bufs: HelloBuffers::new(hello_buffers), names, dns: DnsCache::new(dns_cache) }
     }
-    match p.proto {
-        PROTO_TCP => tcp_hello(st, p, payload, forward, bufs, c),
-        PROTO_UDP => {
-            if p.src_port == 53 || p.dst_port == 53 || p.src_port == 5353 || p.dst_port == 5353 {
-                if st.dns_queries + st.dns_responses < MAX_DNS_MESSAGES {
-                    match dns::parse(payload) {
-                        Ok(m) => {
-                            bump(&c.dns_messages, 1);
-                            if m.is_response {
-                                st.dns_responses = st.dns_responses.saturating_add(1);
-                            } else {
-                                st.dns_queries = st.dns_queries.saturating_add(1);
-                            }
-                        }
-                        Err(_) => bump(&c.dns_malformed, 1),
-                    }
-                }
-            } else if forward && st.dir[0].payload_packets <= QUIC_PACKETS && !st.quic_long_header {
-                if let Some(v) = tls::is_quic_long_header(payload) {
-                    st.quic_long_header = true;
-                    st.quic_version = v;
-                }
+
+    /// Look at one packet for application-layer facts. `first` is true for
+    /// the first packet of the flow.
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    pub fn inspect(
+        &mut self,
+        st: &mut FlowState,
+        p: &Parsed,
+        frame: &[u8],
+        forward: bool,
+        first: bool,
+        ts_ns: u64,
+        c: &PipelineCounters,
+    ) {
+        if first {
+            // A flow with no name of its own yet may be named by the DNS
+            // answer that gave its server's address.
+            let n = if p.ipv6 { 16 } else { 4 };
+            let server = if forward { &p.dst[..n] } else { &p.src[..n] };
+            if let Some(name) = self.dns.get(server, ts_ns) {
+                st.learn_name(name, NameSource::Dns, &self.names);
             }
         }
-        _ => {}
+        let payload = p.payload(frame);
+        if payload.is_empty() {
+            return;
+        }
+        match p.proto {
+            PROTO_TCP => tcp_hello(st, p, payload, forward, &mut self.bufs, c, &self.names),
+            PROTO_UDP => {
+                if p.src_port == 53 || p.dst_port == 53 || p.src_port == 5353 || p.dst_port == 5353 {
+                    if st.dns_queries + st.dns_responses < MAX_DNS_MESSAGES {
+                        self.dns_message(st, payload, ts_ns, c);
+                    }
+                } else if forward && st.dir[0].payload_packets <= QUIC_PACKETS && !st.quic_long_header {
+                    if let Some(v) = tls::is_quic_long_header(payload) {
+                        st.quic_long_header = true;
+                        st.quic_version = v;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn dns_message(&mut self, st: &mut FlowState, payload: &[u8], ts_ns: u64, c: &PipelineCounters) {
+        match dns::parse(payload) {
+            Ok(m) => {
+                bump(&c.dns_messages, 1);
+                if m.is_response {
+                    st.dns_responses = st.dns_responses.saturating_add(1);
+                    if m.address_count > 0 {
+                        if let Ok(r) = dns::resolve(payload) {
+                            let before = self.dns.stored;
+                            self.dns.learn(&r, &self.names, ts_ns);
+                            bump(&c.dns_addresses_cached, self.dns.stored - before);
+                        }
+                    }
+                } else {
+                    st.dns_queries = st.dns_queries.saturating_add(1);
+                }
+            }
+            Err(_) => bump(&c.dns_malformed, 1),
+        }
     }
 }
 
@@ -200,6 +241,7 @@ fn tcp_hello(
     forward: bool,
     bufs: &mut HelloBuffers,
     c: &PipelineCounters,
+    names: &NameTable,
 ) {
     let d = if forward { 0 } else { 1 };
     let Some(tcp) = p.tcp else { return };
@@ -211,7 +253,13 @@ fn tcp_hello(
     let whole = payload.len() == p.payload_len as usize;
     match h.stage {
         Stage::Waiting => {
-            let out = parse_dir(st, d, payload, c);
+            if d == 0 && http::is_request(payload) {
+                st.http_request = true;
+                if let Some(host) = http::host(payload) {
+                    st.learn_name(host, NameSource::Host, names);
+                }
+            }
+            let out = parse_dir(st, d, payload, c, names);
             h.packets = 1;
             h.stage = Stage::Done;
             if let Outcome::More = out {
@@ -254,7 +302,7 @@ fn tcp_hello(
                     h.next_seq = h.next_seq.wrapping_add(add.len() as u32);
                     let slot = h.slot as usize * SLOT_BYTES;
                     let bytes = &bufs.data[slot..slot + h.len as usize];
-                    if let Outcome::Finished = parse_dir(st, d, bytes, c) {
+                    if let Outcome::Finished = parse_dir(st, d, bytes, c, names) {
                         bufs.release(&mut h);
                         h.stage = Stage::Done;
                     }
@@ -309,7 +357,7 @@ mod tests {
     impl Sink for Names {
         fn flow_end(&mut self, f: FlowRef<'_>, _r: EndReason) {
             let t = &f.state.tls;
-            self.0.push((f.state.sni.to_lossy(), t.client_version, t.server_cipher, f.state.ja4.as_bytes().len()));
+            self.0.push((f.state.name.to_lossy(), t.client_version, t.server_cipher, f.state.ja4.as_bytes().len()));
         }
     }
 

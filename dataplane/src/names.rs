@@ -256,9 +256,21 @@ impl NameTable {
         best
     }
 
-    /// The shipped table, as text (for tests and as the fallback when the
-    /// file beside the model cannot be found).
+    /// The shipped table's text, built in: what a pipeline names flows with
+    /// unless given another table.
     pub const SHIPPED: &'static str = include_str!("../../models/names.txt");
+
+    /// The shipped table, parsed once per process.
+    pub fn shipped() -> std::sync::Arc<NameTable> {
+        static SHIPPED: std::sync::OnceLock<std::sync::Arc<NameTable>> = std::sync::OnceLock::new();
+        SHIPPED
+            .get_or_init(|| {
+                std::sync::Arc::new(
+                    NameTable::parse(NameTable::SHIPPED).expect("the built-in table parses (unit-tested)"),
+                )
+            })
+            .clone()
+    }
 }
 
 /// Longest name the DNS cache keeps; longer ones are not cached (counted).

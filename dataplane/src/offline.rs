@@ -150,6 +150,8 @@ pub fn extract(a: &ExtractArgs) -> Result<()> {
         )),
         None => None,
     };
+    let names = a.flows.name_table()?;
+    let mut named = std::collections::BTreeMap::<String, u64>::new();
     let started = std::time::Instant::now();
     let (mut rows, mut flows, mut labeled, mut packets) = (0u64, 0u64, 0u64, 0u64);
     let mut unparsed = 0u64;
@@ -181,6 +183,7 @@ pub fn extract(a: &ExtractArgs) -> Result<()> {
             error: None,
         };
         let mut pl = Pipeline::new(a.flows.config(a.checkpoints));
+        pl.set_names(names.clone());
         let mut file_packets = 0u64;
         let mut foreign = 0u64;
         let mut frame = Vec::with_capacity(pcap::MAX_RECORD + 14);
@@ -218,6 +221,9 @@ pub fn extract(a: &ExtractArgs) -> Result<()> {
         }
         let c = pl.counters().snapshot();
         unparsed += c.parse_errors.values().sum::<u64>();
+        for (k, v) in &c.flows_named {
+            *named.entry(k.clone()).or_default() += v;
+        }
         eprintln!(
             "[{}/{n}] {}: {file_packets} packets, {} flows ({} labeled), {} rows, {:.2} s",
             i + 1,
@@ -243,6 +249,12 @@ pub fn extract(a: &ExtractArgs) -> Result<()> {
         a.checkpoints.as_slice(),
         a.out.display(),
         started.elapsed().as_secs_f64()
+    );
+    let named_total: u64 = named.values().sum();
+    eprintln!(
+        "extract: {named_total} flows named ({}), {} without a name",
+        named.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", "),
+        flows - named_total
     );
     Ok(())
 }

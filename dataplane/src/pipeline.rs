@@ -12,8 +12,9 @@ use models::forest::Model;
 
 use crate::features::{DecisionState, FlowState, PacketFacts};
 use crate::flow::{EndReason, FlowKey, FlowTable, Slot, Timeouts};
-use crate::handshake::{self, HelloBuffers};
+use crate::handshake::Inspector;
 use crate::mark::{self, Direction};
+use crate::names::NameTable;
 use crate::parse::{self, tcp_flags, Fragment, Parsed};
 use crate::stats::{bump, PipelineCounters};
 
@@ -65,6 +66,8 @@ pub struct Config {
     pub hello_buffers: usize,
     pub timeouts: Timeouts,
     pub checkpoints: Checkpoints,
+    /// Server addresses the DNS cache remembers (0 turns it off).
+    pub dns_cache: usize,
 }
 
 impl Default for Config {
@@ -74,6 +77,7 @@ impl Default for Config {
             hello_buffers: 1024,
             timeouts: Timeouts::default(),
             checkpoints: Checkpoints::default(),
+            dns_cache: 16_384,
         }
     }
 }
@@ -228,7 +232,7 @@ pub struct Pipeline {
     checkpoints: Checkpoints,
     vector: schema::Vector,
     classifier: Option<Classifier>,
-    hellos: HelloBuffers,
+    inspector: Inspector,
 }
 
 /// Expired flows ended per packet at most: bounds the work of one packet.
@@ -242,8 +246,18 @@ impl Pipeline {
             checkpoints: cfg.checkpoints,
             vector: [0.0; schema::N],
             classifier: None,
-            hellos: HelloBuffers::new(cfg.hello_buffers),
+            inspector: Inspector::new(cfg.hello_buffers, cfg.dns_cache, NameTable::shipped()),
         }
+    }
+
+    /// Name flows with `table` from the next packet on (flows already named
+    /// keep their class).
+    pub fn set_names(&mut self, table: Arc<NameTable>) {
+        self.inspector.names = table;
+    }
+
+    pub fn names(&self) -> &Arc<NameTable> {
+        &self.inspector.names
     }
 
     /// Classify and mark with `c` from the next packet on. Flows already
@@ -263,7 +277,10 @@ impl Pipeline {
 
     fn end_flow<S: Sink>(&mut self, slot: Slot, reason: EndReason, sink: &mut S) {
         bump(&self.counters.flows_ended[reason as usize], 1);
-        self.hellos.release_flow(self.table.state_mut(slot));
+        self.inspector.bufs.release_flow(self.table.state_mut(slot));
+        if let Some(i) = self.table.state(slot).name_source.index() {
+            bump(&self.counters.flows_named[i], 1);
+        }
         sink.flow_end(FlowRef { key: self.table.key(slot), state: self.table.state(slot) }, reason);
         self.table.remove(slot);
     }
@@ -325,7 +342,7 @@ impl Pipeline {
         let forward = src_is_lo == st.initiator_is_lo;
         st.update(&PacketFacts { ts_ns, ps: wire_len, payload: p.payload_len as u32, forward, tcp: p.tcp });
         let index = st.packets();
-        handshake::inspect(st, &p, frame, forward, &mut self.hellos, &self.counters);
+        self.inspector.inspect(st, &p, frame, forward, index == 1, ts_ns, &self.counters);
         if st.rst_seen || (st.fin_seen[0] && st.fin_seen[1]) {
             self.table.set_closing(slot);
         }
@@ -405,7 +422,7 @@ mod tests {
         fn flow_end(&mut self, f: FlowRef<'_>, r: EndReason) {
             self.ends.push((r, f.state.packets(), f.dst().1));
             if f.dst().1 == 443 {
-                self.tls.push((f.state.sni.to_lossy(), f.state.tls.client_version, f.state.tls.server_version));
+                self.tls.push((f.state.name.to_lossy(), f.state.tls.client_version, f.state.tls.server_version));
             }
         }
     }

@@ -291,6 +291,7 @@ fn load_classifier(app: &RunArgs) -> Result<Option<Classifier>> {
 
 pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
     let classifier = load_classifier(&app)?;
+    let names = app.flows.name_table()?;
     let pinned = check_replay_files(eal_args)?;
     install_stop_signals()?;
 
@@ -343,6 +344,7 @@ pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
     for (i, &lc) in workers.iter().enumerate() {
         let mut pipeline = Pipeline::new(pipeline_cfg);
         pipeline.set_classifier(classifier.clone());
+        pipeline.set_names(names.clone());
         let shared = Arc::new(WorkerShared {
             counters: WorkerCounters::default(),
             pipeline: pipeline.counters(),

@@ -270,6 +270,10 @@ pub struct PipelineCounters {
     pub tls_no_buffer: AtomicU64,
     pub dns_messages: AtomicU64,
     pub dns_malformed: AtomicU64,
+    /// Server addresses learnt from DNS answers into the DNS cache.
+    pub dns_addresses_cached: AtomicU64,
+    /// Ended flows by where their name came from (`NameSource::index`).
+    pub flows_named: [AtomicU64; 5],
     /// Ended flows the flow log could not take (its queue was full).
     pub flow_log_dropped: AtomicU64,
     /// Flows decided per model class index.
@@ -298,6 +302,11 @@ pub struct PipelineSummary {
     pub tls_no_buffer: u64,
     pub dns_messages: u64,
     pub dns_malformed: u64,
+    #[serde(default)]
+    pub dns_addresses_cached: u64,
+    /// Ended flows by the source of their name (sni, quic, cert, host, dns).
+    #[serde(default)]
+    pub flows_named: std::collections::BTreeMap<String, u64>,
     pub flow_log_dropped: u64,
     /// Per class name (from the model), when a model is loaded.
     #[serde(default)]
@@ -366,6 +375,12 @@ impl PipelineCounters {
             tls_no_buffer: self.tls_no_buffer.load(Relaxed),
             dns_messages: self.dns_messages.load(Relaxed),
             dns_malformed: self.dns_malformed.load(Relaxed),
+            dns_addresses_cached: self.dns_addresses_cached.load(Relaxed),
+            flows_named: crate::names::NameSource::ALL
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.as_str().to_string(), self.flows_named[i].load(Relaxed)))
+                .collect(),
             flow_log_dropped: self.flow_log_dropped.load(Relaxed),
             classes: Default::default(),
             decided_at: Default::default(),
@@ -393,6 +408,10 @@ impl PipelineSummary {
         self.tls_no_buffer += o.tls_no_buffer;
         self.dns_messages += o.dns_messages;
         self.dns_malformed += o.dns_malformed;
+        self.dns_addresses_cached += o.dns_addresses_cached;
+        for (k, v) in &o.flows_named {
+            *self.flows_named.entry(k.clone()).or_default() += v;
+        }
         self.flow_log_dropped += o.flow_log_dropped;
         self.flows_unknown += o.flows_unknown;
         for (k, v) in &o.classes {

@@ -32,4 +32,21 @@ pub const DEFAULT_EXCLUDE: [&str; 11] = [
 
 /// Name-based features (the names ablation withholds them, as Encrypted
 /// Client Hello or a VPN would).
-pub const NAME_FEATURES: [&str; 1] = ["tls_client_has_sni"];
+pub const NAME_FEATURES: [&str; 16] = [
+    "tls_client_has_sni",
+    "tls_client_alpn",
+    "tls_client_alpn_count",
+    "http_request",
+    "name_present",
+    "name_from_sni",
+    "name_from_quic",
+    "name_from_cert",
+    "name_from_host",
+    "name_from_dns",
+    "name_class_web",
+    "name_class_video",
+    "name_class_file_transfer",
+    "name_class_interactive",
+    "name_class_realtime",
+    "name_class_other",
+];

@@ -239,6 +239,23 @@ schema! {
     dns_responses,
     quic_long_header,
     quic_version,
+    // Service names: whether the flow has one and where it came from (first
+    // of SNI, QUIC Initial, server certificate, HTTP Host, DNS answer for the
+    // server), and the name table's class for it (all 0 when unlisted). The
+    // name itself is never a feature.
+    http_request,
+    name_present,
+    name_from_sni,
+    name_from_quic,
+    name_from_cert,
+    name_from_host,
+    name_from_dns,
+    name_class_web,
+    name_class_video,
+    name_class_file_transfer,
+    name_class_interactive,
+    name_class_realtime,
+    name_class_other,
 }
 
 /// Number of features.
@@ -250,7 +267,7 @@ pub const SPLT_LEN: usize = 32;
 pub const SPLT_PAYLOAD_LEN: usize = 16;
 
 /// The schema's version name.
-pub const VERSION: &str = "flowmark-features-v1";
+pub const VERSION: &str = "flowmark-features-v2";
 
 /// FNV-1a 64 of `line` and a newline, continuing from `h`.
 const fn fnv_line(mut h: u64, line: &str) -> u64 {
@@ -295,7 +312,7 @@ mod tests {
             assert_eq!(index_of(n), Some(i));
         }
         assert_eq!(F::bidirectional_duration_ms as usize, 0);
-        assert_eq!(F::quic_version as usize, N - 1);
+        assert_eq!(F::name_class_other as usize, N - 1);
         assert_eq!(F::splt_ps_31 as usize - F::splt_ps_0 as usize, SPLT_LEN - 1);
         assert_eq!(F::splt_payload_ps_15 as usize - F::splt_payload_ps_0 as usize, SPLT_PAYLOAD_LEN - 1);
     }
@@ -303,6 +320,6 @@ mod tests {
     #[test]
     fn hash_changes_with_any_name() {
         assert_ne!(HASH, 0);
-        assert_eq!(N, 202);
+        assert_eq!(N, 215);
     }
 }
