@@ -473,6 +473,34 @@ pub fn client_hello(stream: &[u8]) -> Hello<ClientHello> {
     hello(stream, HS_CLIENT_HELLO, "first handshake message is not a ClientHello", parse_client_hello)
 }
 
+/// Parse a ClientHello from a bare handshake message (`01 <u24 len> body`),
+/// as QUIC's CRYPTO frames carry it: no TLS record header. Pass the crypto
+/// stream reassembled from offset 0; [`Hello::Incomplete`] until the whole
+/// message is there. Bytes after the message are ignored.
+pub fn client_hello_message(msg: &[u8]) -> Hello<ClientHello> {
+    let Some(&kind) = msg.first() else {
+        return Hello::Incomplete;
+    };
+    if kind != HS_CLIENT_HELLO {
+        return Hello::Malformed("first handshake message is not a ClientHello");
+    }
+    let Some(&[_, a, b, c]) = msg.get(..4) else {
+        return Hello::Incomplete;
+    };
+    let len = usize::from(a) << 16 | usize::from(b) << 8 | usize::from(c);
+    if len > MAX_HELLO {
+        return Hello::Malformed("hello length exceeds 64 KiB");
+    }
+    let Some(body) = msg.get(4..4 + len) else {
+        return Hello::Incomplete;
+    };
+    let frags = [body];
+    match parse_client_hello(Reader { frags: &frags, idx: 0, off: 0, left: len }) {
+        Ok(h) => Hello::Parsed(h),
+        Err(m) => Hello::Malformed(m),
+    }
+}
+
 fn parse_client_hello(mut r: Reader<'_>) -> Result<ClientHello, &'static str> {
     const TRUNC: &str = "ClientHello field overruns the hello";
     let mut ch = ClientHello {
@@ -1303,6 +1331,37 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn client_hello_from_a_bare_handshake_message() {
+        // RFC 9001 A.2's CRYPTO frame: type, offset 0, length 0x40f1, then
+        // the ClientHello message.
+        let hex = include_str!("../tests/data/quic/rfc9001_a2_crypto_frame.hex").trim();
+        let frame: Vec<u8> =
+            (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex")).collect();
+        let msg = &frame[4..];
+        let Hello::Parsed(ch) = client_hello_message(msg) else {
+            panic!("no ClientHello");
+        };
+        assert_eq!(ch.sni(), Some("example.com"));
+        assert_eq!(ch.alpn_first(), b"alpn");
+        // The same message in a TLS record parses the same.
+        let mut record = vec![22, 3, 1];
+        record.extend_from_slice(&(msg.len() as u16).to_be_bytes());
+        record.extend_from_slice(msg);
+        assert_eq!(client_hello(&record), Hello::Parsed(ch));
+        for cut in 0..msg.len() {
+            assert_eq!(client_hello_message(&msg[..cut]), Hello::Incomplete, "{cut}");
+        }
+        let mut longer = msg.to_vec();
+        longer.extend_from_slice(&[0xde, 0xad]);
+        assert_eq!(client_hello_message(&longer), Hello::Parsed(ch), "bytes after the message");
+        assert!(matches!(client_hello_message(&[2, 0, 0, 0]), Hello::Malformed(_)));
+        assert!(matches!(client_hello_message(&[1, 1, 0, 1]), Hello::Malformed(_)), "over 64 KiB");
+        let mut short = msg.to_vec();
+        short[3] -= 40; // the message now ends inside its extensions
+        assert!(matches!(client_hello_message(&short), Hello::Malformed(_)));
     }
 
     #[test]
