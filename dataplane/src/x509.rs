@@ -285,3 +285,161 @@ fn common_name(mut name: &[u8]) -> Result<Option<DirString<'_>>, X509Error> {
     }
     Ok(None)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tls::{first_certificate, Hello};
+
+    /// Generated with openssl (dataplane/tests/data/x509/README.md).
+    const GENERATED: &[(&str, &[u8])] = &[
+        ("rsa_san", include_bytes!("../tests/data/x509/rsa_san.der")),
+        ("ec_cn_only", include_bytes!("../tests/data/x509/ec_cn_only.der")),
+        ("ed25519_no_cn", include_bytes!("../tests/data/x509/ed25519_no_cn.der")),
+        ("mixed_san_utf8", include_bytes!("../tests/data/x509/mixed_san_utf8.der")),
+        ("many_sans", include_bytes!("../tests/data/x509/many_sans.der")),
+    ];
+    /// Real server flights; the certificate comes from `tls::first_certificate`.
+    const FLIGHTS: &[(&str, &[u8])] = &[
+        ("tls12_ja4_cl", include_bytes!("../tests/data/x509/tls12_ja4_cl.server_flight.bin")),
+        ("tls12_noissuer", include_bytes!("../tests/data/x509/tls12_noissuer.server_flight.bin")),
+        ("trex_https_tls10", include_bytes!("../tests/data/x509/trex_https_tls10.server_flight.bin")),
+        ("samsung_tls10", include_bytes!("../tests/data/x509/samsung_tls10.server_flight.bin")),
+        ("google_3segments", include_bytes!("../tests/data/x509/google_3segments.server_flight.bin")),
+    ];
+
+    fn all_certs() -> Vec<(&'static str, &'static [u8])> {
+        let mut v = GENERATED.to_vec();
+        for (name, flight) in FLIGHTS {
+            match first_certificate(flight) {
+                Hello::Parsed(der) => v.push((name, der)),
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+        v
+    }
+
+    fn dns(n: &CertNames<'_>) -> Vec<String> {
+        n.dns_names().map(|d| d.expect("dNSName").to_string()).collect()
+    }
+
+    #[test]
+    fn names_agree_with_x509_parser() {
+        use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
+        for (name, der) in all_certs() {
+            let n = names(der).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let (rest, cert) = X509Certificate::from_der(der).expect("oracle parses");
+            assert!(rest.is_empty());
+            let cn = cert.subject().iter_common_name().next().map(|a| a.as_str().expect("text CN").to_string());
+            assert_eq!(n.common_name().map(str::to_string), cn, "{name} CN");
+            let san = cert.subject_alternative_name().expect("one SAN at most");
+            assert_eq!(n.has_san(), san.is_some(), "{name}");
+            let oracle: Vec<String> = san
+                .map(|s| {
+                    s.value
+                        .general_names
+                        .iter()
+                        .filter_map(|g| match g {
+                            GeneralName::DNSName(d) => Some(d.to_string()),
+                            _ => None,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            assert_eq!(dns(&n), oracle, "{name} SAN");
+        }
+    }
+
+    #[test]
+    fn best_names() {
+        let best = |der: &[u8]| names(der).expect("names").best_name().map(str::to_string);
+        let expected = [
+            ("rsa_san", Some("a.example")),
+            ("ec_cn_only", Some("cn-only.example")),
+            ("ed25519_no_cn", Some("only-san.example")),
+            ("mixed_san_utf8", Some("first.mixed.example")),
+            ("many_sans", Some("host01.many-names.example")),
+            ("tls12_ja4_cl", Some("tls")),
+            ("tls12_noissuer", Some("localhost")),
+            ("trex_https_tls10", Some("Spirent Communications Inc.")),
+            ("samsung_tls10", Some("fkp.samsungcloudsolution.com")),
+            ("google_3segments", Some("www.google.com")),
+        ];
+        let certs = all_certs();
+        for (name, want) in expected {
+            let der = certs.iter().find(|(n, _)| *n == name).expect("vector").1;
+            assert_eq!(best(der).as_deref(), want, "{name}");
+        }
+        let mixed = names(GENERATED[3].1).expect("names");
+        assert_eq!(dns(&mixed), ["first.mixed.example", "second.mixed.example", "xn--nave-6pa.example"]);
+        assert_eq!(mixed.common_name(), Some("naïve.example"));
+        assert_eq!(mixed.common_name_raw().map(|s| s.tag), Some(UTF8_STRING));
+        assert_eq!(names(GENERATED[4].1).expect("names").dns_names().count(), 60);
+        assert_eq!(names(GENERATED[2].1).expect("names").common_name(), None);
+    }
+
+    #[test]
+    fn every_truncation_is_an_error() {
+        for (name, der) in all_certs() {
+            for cut in 0..der.len() {
+                assert!(names(&der[..cut]).is_err(), "{name} {cut}");
+            }
+            let mut longer = der.to_vec();
+            longer.push(0);
+            assert_eq!(names(&longer), Err(X509Error::TrailingData), "{name}");
+        }
+    }
+
+    #[test]
+    fn every_byte_flip_is_safe() {
+        for (_, der) in all_certs() {
+            for i in 0..der.len() {
+                for flip in [0x01, 0x80, 0xff] {
+                    let mut m = der.to_vec();
+                    m[i] ^= flip;
+                    if let Ok(n) = names(&m) {
+                        let _ = n.best_name();
+                        assert!(n.dns_names().count() <= m.len() / 2);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn bad_lengths_and_tags() {
+        assert_eq!(names(&[]), Err(X509Error::Truncated));
+        assert_eq!(names(&[0x30]), Err(X509Error::Truncated));
+        assert_eq!(names(&[0x30, 0x80, 0, 0]), Err(X509Error::IndefiniteLength));
+        assert_eq!(names(&[0x30, 0x85, 1, 0, 0, 0, 0]), Err(X509Error::BadLength));
+        assert_eq!(names(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff, 0]), Err(X509Error::Truncated));
+        assert_eq!(names(&[0x30, 0x81, 0x05, 0, 0, 0, 0, 0]), Err(X509Error::BadLength), "not minimal");
+        assert_eq!(names(&[0x30, 0x82, 0x00, 0x90]), Err(X509Error::BadLength), "leading zero");
+        assert_eq!(names(&[0x1f, 0x01, 0x00]), Err(X509Error::HighTag));
+        assert_eq!(names(&[0x31, 0x00]), Err(X509Error::UnexpectedTag));
+        assert_eq!(names(&[0x30, 0x02, 0x31, 0x00]), Err(X509Error::UnexpectedTag));
+        // 100,000 nested SEQUENCEs: the walker does not recurse, it stops at
+        // the first level where a field is missing.
+        let depth = 100_000;
+        let mut deep = Vec::new();
+        for i in 0..depth {
+            let inner = (depth - i - 1) * 6;
+            deep.push(0x30);
+            deep.push(0x84);
+            deep.extend_from_slice(&(inner as u32).to_be_bytes());
+        }
+        assert!(names(&deep).is_err());
+    }
+
+    #[test]
+    fn non_ia5_dns_name() {
+        let der = GENERATED[0].1; // SAN a.example, *.b.example
+        let at = der.windows(9).position(|w| w == b"a.example").expect("SAN in DER");
+        let mut m = der.to_vec();
+        m[at] = 0xe9;
+        let n = names(&m).expect("structure intact");
+        assert_eq!(n.dns_names().collect::<Vec<_>>(), vec![Err(X509Error::NotIa5)]);
+        assert_eq!(n.best_name(), Some("flowmark.test"), "falls back to the CN");
+        assert_eq!(X509Error::NotIa5.to_string(), "dNSName is not IA5");
+    }
+}
