@@ -14,6 +14,8 @@
 //! - [`stats`]: per-worker counters and the run summary;
 //! - [`tls`]: zero-copy ClientHello/ServerHello parsing, JA4, QUIC long headers;
 //! - [`dns`]: zero-copy DNS message summaries;
+//! - [`quic`]: QUIC client Initial decryption, for the ClientHello inside;
+//! - [`x509`]: zero-copy certificate names (subject CN, SAN dNSNames);
 //! - [`handshake`]: TLS hellos reassembled across segments, DNS and QUIC facts per flow.
 pub mod dns;
 pub mod features;
@@ -27,5 +29,7 @@ pub mod names;
 pub mod parse;
 pub mod pcap;
 pub mod pipeline;
+pub mod quic;
 pub mod stats;
 pub mod tls;
+pub mod x509;

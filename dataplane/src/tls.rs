@@ -473,6 +473,34 @@ pub fn client_hello(stream: &[u8]) -> Hello<ClientHello> {
     hello(stream, HS_CLIENT_HELLO, "first handshake message is not a ClientHello", parse_client_hello)
 }
 
+/// Parse a ClientHello from a bare handshake message (`01 <u24 len> body`),
+/// as QUIC's CRYPTO frames carry it: no TLS record header. Pass the crypto
+/// stream reassembled from offset 0; [`Hello::Incomplete`] until the whole
+/// message is there. Bytes after the message are ignored.
+pub fn client_hello_message(msg: &[u8]) -> Hello<ClientHello> {
+    let Some(&kind) = msg.first() else {
+        return Hello::Incomplete;
+    };
+    if kind != HS_CLIENT_HELLO {
+        return Hello::Malformed("first handshake message is not a ClientHello");
+    }
+    let Some(&[_, a, b, c]) = msg.get(..4) else {
+        return Hello::Incomplete;
+    };
+    let len = usize::from(a) << 16 | usize::from(b) << 8 | usize::from(c);
+    if len > MAX_HELLO {
+        return Hello::Malformed("hello length exceeds 64 KiB");
+    }
+    let Some(body) = msg.get(4..4 + len) else {
+        return Hello::Incomplete;
+    };
+    let frags = [body];
+    match parse_client_hello(Reader { frags: &frags, idx: 0, off: 0, left: len }) {
+        Ok(h) => Hello::Parsed(h),
+        Err(m) => Hello::Malformed(m),
+    }
+}
+
 fn parse_client_hello(mut r: Reader<'_>) -> Result<ClientHello, &'static str> {
     const TRUNC: &str = "ClientHello field overruns the hello";
     let mut ch = ClientHello {
@@ -838,6 +866,171 @@ fn parse_server_hello(mut r: Reader<'_>) -> Result<ServerHello, &'static str> {
         }
     }
     Ok(sh)
+}
+
+const HS_CERTIFICATE: u8 = 11;
+/// Handshake messages a TLS 1.2 server sends after the Certificate, or
+/// instead of one (anonymous and PSK suites): seeing one first means no
+/// certificate is coming.
+const HS_AFTER_CERTIFICATE: [u8; 3] = [12, 13, 14]; // ServerKeyExchange, CertificateRequest, ServerHelloDone
+/// Records and messages walked looking for the Certificate: ServerHello,
+/// perhaps CertificateStatus or an extension message, then the Certificate.
+const MAX_CERT_RECORDS: usize = 16;
+const MAX_CERT_MESSAGES: usize = 8;
+
+/// How a walk over handshake bytes stopped short.
+enum Stop {
+    Incomplete,
+    NotTls,
+    Malformed(&'static str),
+}
+
+impl<T> From<Stop> for Hello<T> {
+    fn from(s: Stop) -> Self {
+        match s {
+            Stop::Incomplete => Hello::Incomplete,
+            Stop::NotTls => Hello::NotTls,
+            Stop::Malformed(m) => Hello::Malformed(m),
+        }
+    }
+}
+
+/// A cursor over the handshake bytes of a record stream, stepping over
+/// record headers. Any non-handshake record means the plaintext handshake
+/// is over (ChangeCipherSpec, alert, application data).
+struct HandshakeCursor<'a> {
+    stream: &'a [u8],
+    pos: usize,
+    body_end: usize,
+    records: usize,
+}
+
+impl<'a> HandshakeCursor<'a> {
+    /// Moves into the next record while the current one is used up.
+    fn fill(&mut self) -> Result<(), Stop> {
+        while self.pos == self.body_end {
+            match self.stream.get(self.pos) {
+                None => return Err(Stop::Incomplete),
+                Some(&CONTENT_HANDSHAKE) => {}
+                Some(_) => return Err(Stop::NotTls),
+            }
+            let Some(&[_, major, _, hi, lo]) = self.stream.get(self.pos..self.pos + 5) else {
+                return Err(Stop::Incomplete);
+            };
+            let len = usize::from(hi) << 8 | usize::from(lo);
+            if major != 3 {
+                return Err(Stop::Malformed("record version is not 3.x"));
+            }
+            if len == 0 || len > MAX_RECORD {
+                return Err(Stop::Malformed("handshake record length is 0 or over 2^14"));
+            }
+            self.records += 1;
+            if self.records > MAX_CERT_RECORDS {
+                return Err(Stop::Malformed("no certificate within the first records"));
+            }
+            self.pos += 5;
+            self.body_end = self.pos + len;
+        }
+        if self.pos >= self.stream.len() {
+            return Err(Stop::Incomplete);
+        }
+        Ok(())
+    }
+
+    fn u8(&mut self) -> Result<u8, Stop> {
+        self.fill()?;
+        let b = *self.stream.get(self.pos).ok_or(Stop::Incomplete)?;
+        self.pos += 1;
+        Ok(b)
+    }
+
+    fn u24(&mut self) -> Result<usize, Stop> {
+        Ok(usize::from(self.u8()?) << 16 | usize::from(self.u8()?) << 8 | usize::from(self.u8()?))
+    }
+
+    fn skip(&mut self, mut n: usize) -> Result<(), Stop> {
+        while n > 0 {
+            self.fill()?;
+            let avail = self.body_end.min(self.stream.len()) - self.pos;
+            let step = avail.min(n);
+            self.pos += step;
+            n -= step;
+        }
+        Ok(())
+    }
+
+    /// The next `n` bytes as one slice, when they lie in one record.
+    fn contiguous(&mut self, n: usize) -> Result<&'a [u8], Stop> {
+        self.fill()?;
+        if self.pos + n > self.body_end {
+            return Err(Stop::Malformed("first certificate spans TLS records"));
+        }
+        let bytes = self.stream.get(self.pos..self.pos + n).ok_or(Stop::Incomplete)?;
+        self.pos += n;
+        Ok(bytes)
+    }
+}
+
+/// The DER of the server's first certificate (its own, by RFC 5246 7.4.2)
+/// in a server→client stream from its first byte.
+///
+/// [`Hello::Incomplete`] until the certificate's bytes have all arrived.
+/// [`Hello::NotTls`] when no plaintext certificate will come: the stream is
+/// not TLS, the server chose TLS 1.3 (its certificate is encrypted), the
+/// session is resumed (ChangeCipherSpec follows the ServerHello), or the
+/// suite is anonymous/PSK (the flight has no Certificate). A certificate
+/// that straddles a record boundary is reported as `Malformed` rather than
+/// copied.
+pub fn first_certificate(server_stream: &[u8]) -> Hello<&[u8]> {
+    match server_hello(server_stream) {
+        Hello::Parsed(sh) => {
+            // 1.3, its drafts (0x7fxx) and a HelloRetryRequest all mean the
+            // certificate will be encrypted.
+            if sh.version == 0x0304 || sh.version >> 8 == 0x7f || sh.hello_retry_request {
+                return Hello::NotTls;
+            }
+        }
+        Hello::Incomplete => return Hello::Incomplete,
+        Hello::NotTls => return Hello::NotTls,
+        Hello::Malformed(m) => return Hello::Malformed(m),
+    }
+    let mut c = HandshakeCursor { stream: server_stream, pos: 0, body_end: 0, records: 0 };
+    match certificate_in(&mut c) {
+        Ok(der) => Hello::Parsed(der),
+        Err(stop) => stop.into(),
+    }
+}
+
+fn certificate_in<'a>(c: &mut HandshakeCursor<'a>) -> Result<&'a [u8], Stop> {
+    for _ in 0..MAX_CERT_MESSAGES {
+        let kind = c.u8()?;
+        let len = c.u24()?;
+        if len > MAX_HELLO * 4 {
+            return Err(Stop::Malformed("handshake message over 256 KiB"));
+        }
+        if kind == HS_CERTIFICATE {
+            if len < 3 {
+                return Err(Stop::Malformed("Certificate message shorter than its list length"));
+            }
+            let list = c.u24()?;
+            if list != len - 3 {
+                return Err(Stop::Malformed("certificate_list length disagrees with the message"));
+            }
+            if list == 0 {
+                return Err(Stop::NotTls); // no certificate sent
+            }
+            let cert = c.u24()?;
+            if cert == 0 || cert + 3 > list {
+                return Err(Stop::Malformed("certificate length overruns the list"));
+            }
+            return c.contiguous(cert);
+        }
+        if HS_AFTER_CERTIFICATE.contains(&kind) {
+            return Err(Stop::NotTls);
+        }
+        c.skip(len)?;
+    }
+    Err(Stop::Malformed("no certificate within the first handshake messages"))
 }
 
 /// The QUIC version of a long-header packet (RFC 8999/9000: header form bit
@@ -1303,6 +1496,178 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn client_hello_from_a_bare_handshake_message() {
+        // RFC 9001 A.2's CRYPTO frame: type, offset 0, length 0x40f1, then
+        // the ClientHello message.
+        let hex = include_str!("../tests/data/quic/rfc9001_a2_crypto_frame.hex").trim();
+        let frame: Vec<u8> =
+            (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex")).collect();
+        let msg = &frame[4..];
+        let Hello::Parsed(ch) = client_hello_message(msg) else {
+            panic!("no ClientHello");
+        };
+        assert_eq!(ch.sni(), Some("example.com"));
+        assert_eq!(ch.alpn_first(), b"alpn");
+        // The same message in a TLS record parses the same.
+        let mut record = vec![22, 3, 1];
+        record.extend_from_slice(&(msg.len() as u16).to_be_bytes());
+        record.extend_from_slice(msg);
+        assert_eq!(client_hello(&record), Hello::Parsed(ch));
+        for cut in 0..msg.len() {
+            assert_eq!(client_hello_message(&msg[..cut]), Hello::Incomplete, "{cut}");
+        }
+        let mut longer = msg.to_vec();
+        longer.extend_from_slice(&[0xde, 0xad]);
+        assert_eq!(client_hello_message(&longer), Hello::Parsed(ch), "bytes after the message");
+        assert!(matches!(client_hello_message(&[2, 0, 0, 0]), Hello::Malformed(_)));
+        assert!(matches!(client_hello_message(&[1, 1, 0, 1]), Hello::Malformed(_)), "over 64 KiB");
+        let mut short = msg.to_vec();
+        short[3] -= 40; // the message now ends inside its extensions
+        assert!(matches!(client_hello_message(&short), Hello::Malformed(_)));
+    }
+
+    /// Real TLS <= 1.2 server flights up to the first Certificate, and the
+    /// SHA-256 of tshark's first certificate for each (scripts/extract-cert-vectors.py).
+    const FLIGHTS: &[(&str, &[u8])] = &[
+        ("tls12_ja4_cl", include_bytes!("../tests/data/x509/tls12_ja4_cl.server_flight.bin")),
+        ("tls12_noissuer", include_bytes!("../tests/data/x509/tls12_noissuer.server_flight.bin")),
+        ("trex_https_tls10", include_bytes!("../tests/data/x509/trex_https_tls10.server_flight.bin")),
+        ("trex_cap2_https", include_bytes!("../tests/data/x509/trex_cap2_https.server_flight.bin")),
+        ("samsung_tls10", include_bytes!("../tests/data/x509/samsung_tls10.server_flight.bin")),
+        ("google_3segments", include_bytes!("../tests/data/x509/google_3segments.server_flight.bin")),
+    ];
+    const FLIGHTS_TSV: &str = include_str!("../tests/data/x509/flights.tsv");
+
+    fn first_cert(flight: &[u8]) -> &[u8] {
+        match first_certificate(flight) {
+            Hello::Parsed(der) => der,
+            other => panic!("no certificate: {other:?}"),
+        }
+    }
+
+    fn sha256_hex(b: &[u8]) -> String {
+        Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect()
+    }
+
+    #[test]
+    fn first_certificate_matches_tshark() {
+        for (name, flight) in FLIGHTS {
+            let line = FLIGHTS_TSV.lines().find(|l| l.split('\t').next() == Some(name)).expect("in flights.tsv");
+            let hash = line.split('\t').nth(2).expect("hash column");
+            assert_eq!(sha256_hex(first_cert(flight)), hash, "{name}");
+        }
+    }
+
+    #[test]
+    fn first_certificate_every_prefix() {
+        for (name, flight) in FLIGHTS {
+            let der = first_cert(flight);
+            let end = der.as_ptr() as usize - flight.as_ptr() as usize + der.len();
+            for cut in 0..flight.len() {
+                match first_certificate(&flight[..cut]) {
+                    Hello::Incomplete => assert!(cut < end, "{name} {cut}"),
+                    Hello::Parsed(d) => assert!(cut >= end && d == der, "{name} {cut}"),
+                    other => panic!("{name} {cut}: {other:?}"),
+                }
+            }
+        }
+    }
+
+    /// The flight's handshake bytes re-framed into records that end at the
+    /// given handshake offsets.
+    fn reframe_at(stream: &[u8], cuts: &[usize]) -> Vec<u8> {
+        let mut hs = Vec::new();
+        let mut pos = 0;
+        while pos + 5 <= stream.len() {
+            let len = usize::from(u16::from_be_bytes([stream[pos + 3], stream[pos + 4]]));
+            hs.extend_from_slice(&stream[pos + 5..pos + 5 + len]);
+            pos += 5 + len;
+        }
+        let mut out = Vec::new();
+        let mut start = 0;
+        for &end in cuts.iter().chain(std::iter::once(&hs.len())) {
+            out.extend_from_slice(&[22, 3, 3]);
+            out.extend_from_slice(&((end - start) as u16).to_be_bytes());
+            out.extend_from_slice(&hs[start..end]);
+            start = end;
+        }
+        out
+    }
+
+    #[test]
+    fn first_certificate_framings() {
+        for (name, flight) in FLIGHTS {
+            let der = first_cert(flight).to_vec();
+            // Offset of the certificate in the handshake bytes: 5 bytes of
+            // record header before each record up to it.
+            let whole = reframe_at(flight, &[]);
+            let at = first_cert(&whole).as_ptr() as usize - whole.as_ptr() as usize - 5;
+            // Everything in one record; the certificate's headers in one
+            // record and the certificate in the next; headers split 1 byte
+            // at a time.
+            for cuts in [vec![], vec![at], vec![at - 7, at - 6, at - 5, at - 4, at - 3, at - 2, at - 1, at]] {
+                let framed = reframe_at(flight, &cuts);
+                assert_eq!(first_certificate(&framed), Hello::Parsed(&der[..]), "{name} {cuts:?}");
+            }
+            let split = reframe_at(flight, &[at + der.len() / 2]);
+            assert_eq!(first_certificate(&split), Hello::Malformed("first certificate spans TLS records"), "{name}");
+        }
+    }
+
+    #[test]
+    fn no_plaintext_certificate() {
+        // TLS 1.3 (and draft) servers, a HelloRetryRequest: encrypted certificates.
+        for (name, _, server) in VECTORS {
+            let sh = parsed_server(server);
+            if sh.version == 0x0304 || sh.version >> 8 == 0x7f || sh.hello_retry_request {
+                assert_eq!(first_certificate(server), Hello::NotTls, "{name}");
+            }
+        }
+        let flight = FLIGHTS[0].1;
+        let sh_record = &flight[..5 + usize::from(flight[4])];
+        let with = |tail: &[u8]| [sh_record, tail].concat();
+        // Resumption: ChangeCipherSpec right after the ServerHello.
+        assert_eq!(first_certificate(&with(&[20, 3, 3, 0, 1, 1])), Hello::NotTls);
+        // Anonymous/PSK: ServerHelloDone without a Certificate.
+        assert_eq!(first_certificate(&with(&[22, 3, 3, 0, 4, 14, 0, 0, 0])), Hello::NotTls);
+        // An empty certificate_list.
+        assert_eq!(first_certificate(&with(&[22, 3, 3, 0, 7, 11, 0, 0, 3, 0, 0, 0])), Hello::NotTls);
+        assert_eq!(first_certificate(b"HTTP/1.1 200 OK\r\n"), Hello::NotTls);
+        assert_eq!(first_certificate(&with(&[])), Hello::Incomplete);
+        assert_eq!(first_certificate(&[]), Hello::Incomplete);
+    }
+
+    #[test]
+    fn bogus_certificate_messages() {
+        let flight = FLIGHTS[0].1;
+        let sh_record = &flight[..5 + usize::from(flight[4])];
+        let bad = |tail: &[u8]| {
+            let bytes = [sh_record, tail].concat();
+            let r = first_certificate(&bytes);
+            assert!(matches!(r, Hello::Malformed(_)), "{tail:?}: {r:?}");
+        };
+        bad(&[22, 3, 3, 0, 7, 11, 0, 0, 3, 0, 0, 5]); // list length disagrees
+        bad(&[22, 3, 3, 0, 10, 11, 0, 0, 6, 0, 0, 3, 0, 0, 0]); // empty certificate
+        bad(&[22, 3, 3, 0, 10, 11, 0, 0, 6, 0, 0, 3, 0, 0, 9]); // certificate overruns the list
+        bad(&[22, 3, 3, 0, 4, 11, 0, 0, 1]); // shorter than a list length
+        bad(&[22, 3, 3, 0, 4, 11, 0xff, 0, 0]); // absurd message length
+        bad(&[22, 3, 3, 0, 0]); // empty record
+        bad(&[22, 3, 3, 0x40, 1]); // record over 2^14
+        bad(&[22, 4, 3, 0, 1]); // record version 4.x
+                                // Other messages forever: bounded by records and messages.
+        let mut many = Vec::new();
+        for _ in 0..40 {
+            many.extend_from_slice(&[22, 3, 3, 0, 4, 22, 0, 0, 0]); // CertificateStatus, empty
+        }
+        bad(&many);
+        let mut one_record = vec![22, 3, 3, 0, 40];
+        for _ in 0..10 {
+            one_record.extend_from_slice(&[22, 0, 0, 0]);
+        }
+        bad(&one_record);
     }
 
     #[test]
