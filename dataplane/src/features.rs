@@ -178,6 +178,8 @@ pub struct FlowState {
     /// The flow's service name (see [`FlowState::learn_name`]).
     pub name: InlineStr<255>,
     pub name_source: NameSource,
+    /// Every source that offered a name, as bits of `NameSource::index`.
+    pub name_sources: u8,
     /// The name table's class index for the name, or [`NO_NAME_CLASS`].
     pub name_class: u8,
     /// The name table's entry for the name (`u32::MAX` when unlisted).
@@ -256,6 +258,7 @@ impl Default for FlowState {
             tls: TlsFacts::default(),
             name: InlineStr::default(),
             name_source: NameSource::None,
+            name_sources: 0,
             name_class: NO_NAME_CLASS,
             name_entry: u32::MAX,
             http_request: false,
@@ -505,7 +508,13 @@ impl FlowState {
     /// higher precedence is known yet, and look up its class. Returns
     /// whether the name was taken.
     pub fn learn_name(&mut self, name: &[u8], source: NameSource, table: &NameTable) -> bool {
-        if name.is_empty() || source >= self.name_source {
+        if name.is_empty() {
+            return false;
+        }
+        if let Some(i) = source.index() {
+            self.name_sources |= 1 << i;
+        }
+        if source >= self.name_source {
             return false;
         }
         self.name.set(name);

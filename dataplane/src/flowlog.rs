@@ -64,6 +64,13 @@ pub fn json_line(f: FlowRef<'_>, reason: EndReason, worker: u16, classes: Option
     o.insert("requested_server_name".into(), requested_server_name(s).into());
     o.insert("server_name".into(), s.name.to_lossy().into());
     o.insert("server_name_source".into(), s.name_source.as_str().into());
+    let offered: Vec<serde_json::Value> = NameSource::ALL
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| s.name_sources & (1 << i) != 0)
+        .map(|(_, src)| src.as_str().into())
+        .collect();
+    o.insert("server_name_sources".into(), offered.into());
     o.insert("server_name_class".into(), name_class(s).into());
     o.insert("tls_alpn".into(), s.alpn.to_lossy().into());
     o.insert("tls_ja4".into(), s.ja4.to_lossy().into());

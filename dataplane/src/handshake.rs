@@ -15,7 +15,7 @@ use crate::features::FlowState;
 use crate::names::{DnsCache, NameSource, NameTable};
 use crate::parse::{Parsed, PROTO_TCP, PROTO_UDP};
 use crate::stats::{bump, PipelineCounters};
-use crate::{dns, http, tls};
+use crate::{dns, http, quic, tls, x509};
 
 /// Bytes of one direction's reassembly buffer.
 pub const SLOT_BYTES: usize = 8192;
@@ -23,8 +23,10 @@ pub const SLOT_BYTES: usize = 8192;
 const MAX_HELLO_PACKETS: u8 = 8;
 /// DNS messages parsed per flow (a resolver flow can carry many).
 const MAX_DNS_MESSAGES: u32 = 64;
-/// UDP payload packets checked for a QUIC long header.
-const QUIC_PACKETS: u64 = 2;
+/// Client UDP payload packets looked at for QUIC Initials (a ClientHello
+/// with a post-quantum key share spans two; Chrome scatters its CRYPTO
+/// frames over them).
+const QUIC_PACKETS: u64 = 4;
 
 const NO_SLOT: u16 = u16::MAX;
 
@@ -60,12 +62,55 @@ impl Default for DirHello {
 pub struct HelloBuffers {
     data: Vec<u8>,
     free: Vec<u16>,
+    /// Per slot, which bytes hold data: QUIC CRYPTO fragments arrive at any
+    /// offset and in any order (TCP segments fill a slot from its start).
+    cover: Vec<u64>,
 }
+
+const COVER_WORDS: usize = SLOT_BYTES / 64;
 
 impl HelloBuffers {
     pub fn new(slots: usize) -> Self {
         let slots = slots.min(NO_SLOT as usize);
-        HelloBuffers { data: vec![0; slots * SLOT_BYTES], free: (0..slots as u16).rev().collect() }
+        HelloBuffers {
+            data: vec![0; slots * SLOT_BYTES],
+            free: (0..slots as u16).rev().collect(),
+            cover: vec![0; slots * COVER_WORDS],
+        }
+    }
+
+    /// Take a slot for out-of-order fragments (its coverage cleared).
+    fn take_for_fragments(&mut self) -> Option<u16> {
+        let slot = self.free.pop()?;
+        let c = slot as usize * COVER_WORDS;
+        self.cover[c..c + COVER_WORDS].fill(0);
+        Some(slot)
+    }
+
+    /// Put `bytes` at `offset` of the slot; false when it does not fit.
+    fn put_fragment(&mut self, slot: u16, offset: u64, bytes: &[u8]) -> bool {
+        let Ok(off) = usize::try_from(offset) else { return false };
+        let Some(end) = off.checked_add(bytes.len()).filter(|&e| e <= SLOT_BYTES) else { return false };
+        self.buf(slot)[off..end].copy_from_slice(bytes);
+        let c = slot as usize * COVER_WORDS;
+        for i in off..end {
+            self.cover[c + i / 64] |= 1 << (i % 64);
+        }
+        true
+    }
+
+    /// How many bytes from the slot's start are present without a gap.
+    fn contiguous(&self, slot: u16) -> usize {
+        let c = slot as usize * COVER_WORDS;
+        let mut n = 0;
+        for &w in &self.cover[c..c + COVER_WORDS] {
+            if w == u64::MAX {
+                n += 64;
+            } else {
+                return n + w.trailing_ones() as usize;
+            }
+        }
+        n
     }
 
     fn buf(&mut self, slot: u16) -> &mut [u8] {
@@ -110,7 +155,14 @@ fn settle<T>(h: tls::Hello<T>, c: &PipelineCounters, parsed: impl FnOnce(T)) -> 
     }
 }
 
-fn apply_client(st: &mut FlowState, ch: tls::ClientHello, c: &PipelineCounters, bytes: usize, names: &NameTable) {
+fn apply_client(
+    st: &mut FlowState,
+    ch: tls::ClientHello,
+    c: &PipelineCounters,
+    bytes: usize,
+    names: &NameTable,
+    source: NameSource,
+) {
     bump(&c.tls_client_hellos, 1);
     let t = &mut st.tls;
     t.client_version = ch.version();
@@ -130,7 +182,7 @@ fn apply_client(st: &mut FlowState, ch: tls::ClientHello, c: &PipelineCounters, 
     t.client_groups_count = ch.supported_groups_count;
     t.client_sig_algs_count = ch.sig_algs_count;
     t.client_hello_bytes = bytes.min(u16::MAX as usize) as u16;
-    st.learn_name(ch.sni_bytes(), NameSource::Sni, names);
+    st.learn_name(ch.sni_bytes(), source, names);
     st.alpn.set(ch.alpn_first());
     st.ja4.set(ch.ja4().as_bytes());
 }
@@ -148,9 +200,47 @@ fn apply_server(st: &mut FlowState, sh: tls::ServerHello, c: &PipelineCounters) 
 
 fn parse_dir(st: &mut FlowState, d: usize, bytes: &[u8], c: &PipelineCounters, names: &NameTable) -> Outcome {
     if d == 0 {
-        settle(tls::client_hello(bytes), c, |ch| apply_client(st, ch, c, bytes.len(), names))
-    } else {
-        settle(tls::server_hello(bytes), c, |sh| apply_server(st, sh, c))
+        return settle(tls::client_hello(bytes), c, |ch| apply_client(st, ch, c, bytes.len(), names, NameSource::Sni));
+    }
+    let sh = match tls::server_hello(bytes) {
+        tls::Hello::Parsed(sh) => sh,
+        other => return settle(other, c, |_| {}),
+    };
+    if st.tls.server_version == 0 {
+        apply_server(st, sh, c);
+    }
+    // TLS 1.2 and older send the certificate in clear: read its name when
+    // the flow has no better one (a client that sent no SNI).
+    let clear_cert = sh.version < 0x0304 && !sh.hello_retry_request;
+    if !clear_cert || st.name_source <= NameSource::Cert {
+        return Outcome::Finished;
+    }
+    match tls::first_certificate(bytes) {
+        tls::Hello::Incomplete => Outcome::More,
+        tls::Hello::NotTls => Outcome::Finished,
+        tls::Hello::Malformed(_) => {
+            bump(&c.tls_cert_malformed, 1);
+            Outcome::Finished
+        }
+        tls::Hello::Parsed(der) => {
+            match x509::names(der) {
+                Ok(n) => {
+                    bump(&c.tls_certs, 1);
+                    // A wildcard names its parent domain; a CN that is not a
+                    // host name ("Spirent Communications Inc.") names nothing.
+                    if let Some(name) = n.best_name() {
+                        let name = name.strip_prefix("*.").unwrap_or(name);
+                        let host = name.contains('.')
+                            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_');
+                        if host {
+                            st.learn_name(name.as_bytes(), NameSource::Cert, names);
+                        }
+                    }
+                }
+                Err(_) => bump(&c.tls_cert_malformed, 1),
+            }
+            Outcome::Finished
+        }
     }
 }
 
@@ -160,11 +250,18 @@ pub struct Inspector {
     pub bufs: HelloBuffers,
     pub names: Arc<NameTable>,
     pub dns: DnsCache,
+    /// Where a QUIC Initial is decrypted (the packet itself is never changed).
+    scratch: Vec<u8>,
 }
 
 impl Inspector {
     pub fn new(hello_buffers: usize, dns_cache: usize, names: Arc<NameTable>) -> Self {
-        Inspector { bufs: HelloBuffers::new(hello_buffers), names, dns: DnsCache::new(dns_cache) }
+        Inspector {
+            bufs: HelloBuffers::new(hello_buffers),
+            names,
+            dns: DnsCache::new(dns_cache),
+            scratch: vec![0; quic::SCRATCH_LEN],
+        }
     }
 
     /// Look at one packet for application-layer facts. `first` is true for
@@ -201,15 +298,83 @@ impl Inspector {
                     if st.dns_queries + st.dns_responses < MAX_DNS_MESSAGES {
                         self.dns_message(st, payload, ts_ns, c);
                     }
-                } else if forward && st.dir[0].payload_packets <= QUIC_PACKETS && !st.quic_long_header {
+                } else if forward && st.dir[0].payload_packets <= QUIC_PACKETS {
                     if let Some(v) = tls::is_quic_long_header(payload) {
                         st.quic_long_header = true;
                         st.quic_version = v;
+                        if st.hello[0].stage != Stage::Done {
+                            self.quic_initial(st, payload, c);
+                        }
                     }
                 }
             }
             _ => {}
         }
+    }
+
+    /// Decrypt a client Initial and gather its CRYPTO fragments until the
+    /// ClientHello is whole; then read it like a TCP one.
+    fn quic_initial(&mut self, st: &mut FlowState, payload: &[u8], c: &PipelineCounters) {
+        let mut h = st.hello[0];
+        h.packets = h.packets.saturating_add(1);
+        let initial = match quic::decrypt_initial(payload, &mut self.scratch) {
+            Ok(i) => i,
+            Err(_) => {
+                // A Handshake or 0-RTT packet after the Initials, or a forged one.
+                bump(&c.quic_undecryptable, 1);
+                if h.packets as u64 >= QUIC_PACKETS {
+                    self.bufs.release(&mut h);
+                    h.stage = Stage::Done;
+                }
+                st.hello[0] = h;
+                return;
+            }
+        };
+        bump(&c.quic_initials, 1);
+        if h.slot == NO_SLOT {
+            match self.bufs.take_for_fragments() {
+                Some(slot) => {
+                    h.slot = slot;
+                    h.stage = Stage::Collecting;
+                }
+                None => {
+                    bump(&c.tls_no_buffer, 1);
+                    h.stage = Stage::Done;
+                    st.hello[0] = h;
+                    return;
+                }
+            }
+        }
+        let mut ok = true;
+        for frag in initial.crypto_frames() {
+            match frag {
+                Ok((off, data)) => ok &= self.bufs.put_fragment(h.slot, off, data),
+                Err(_) => {
+                    bump(&c.quic_undecryptable, 1);
+                    ok = false;
+                    break;
+                }
+            }
+        }
+        let have = self.bufs.contiguous(h.slot);
+        let start = h.slot as usize * SLOT_BYTES;
+        let names = &self.names;
+        let out = if ok || have > 0 {
+            settle(tls::client_hello_message(&self.bufs.data[start..start + have]), c, |ch| {
+                apply_client(st, ch, c, have, names, NameSource::Quic)
+            })
+        } else {
+            Outcome::Finished
+        };
+        let finished = matches!(out, Outcome::Finished) || !ok;
+        if finished || h.packets as u64 >= QUIC_PACKETS {
+            if !finished {
+                bump(&c.tls_incomplete, 1);
+            }
+            self.bufs.release(&mut h);
+            h.stage = Stage::Done;
+        }
+        st.hello[0] = h;
     }
 
     fn dns_message(&mut self, st: &mut FlowState, payload: &[u8], ts_ns: u64, c: &PipelineCounters) {
@@ -411,6 +576,112 @@ mod tests {
         assert_eq!(names.0[0].0, "");
         assert_eq!(c.tls_no_buffer, 1);
         assert_eq!(c.tls_server_hellos, 1, "the server side fits one segment");
+    }
+
+    /// Names and counters of a flow made of `frames` (client first).
+    fn names_of(frames: Vec<Vec<u8>>) -> (Vec<(String, crate::names::NameSource)>, crate::stats::PipelineSummary) {
+        #[derive(Default)]
+        struct N(Vec<(String, crate::names::NameSource)>);
+        impl Sink for N {
+            fn flow_end(&mut self, f: FlowRef<'_>, _r: EndReason) {
+                self.0.push((f.state.name.to_lossy(), f.state.name_source));
+            }
+        }
+        let mut pl = Pipeline::new(Config { flow_capacity: 16, hello_buffers: 4, ..Config::default() });
+        let mut sink = N::default();
+        for (n, mut f) in frames.into_iter().enumerate() {
+            let len = f.len() as u32;
+            pl.process(&mut f, len, 1_000_000 * (n as u64 + 1), &mut sink);
+        }
+        pl.flush(&mut sink);
+        (sink.0, pl.counters().snapshot())
+    }
+
+    fn udp(payload: &[u8]) -> Vec<u8> {
+        let mut f = vec![2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00];
+        let total = (20 + 8 + payload.len()) as u16;
+        f.extend_from_slice(&[0x45, 0]);
+        f.extend_from_slice(&total.to_be_bytes());
+        f.extend_from_slice(&[0, 0, 0x40, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
+        f.extend_from_slice(&50000u16.to_be_bytes());
+        f.extend_from_slice(&443u16.to_be_bytes());
+        f.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
+        f.extend_from_slice(&[0, 0]);
+        f.extend_from_slice(payload);
+        f
+    }
+
+    const QUIC1: &[u8] = include_bytes!("../tests/data/quic/quic-frag.initial1.bin");
+    const QUIC2: &[u8] = include_bytes!("../tests/data/quic/quic-frag.initial2.bin");
+
+    #[test]
+    fn a_quic_client_hello_over_two_initials_names_the_flow_in_either_order() {
+        use crate::names::NameSource::Quic;
+        for order in [[QUIC1, QUIC2], [QUIC2, QUIC1]] {
+            let (names, c) = names_of(order.iter().map(|p| udp(p)).collect());
+            assert_eq!(names, vec![("token.services.mozilla.com".to_string(), Quic)]);
+            assert_eq!((c.quic_initials, c.quic_undecryptable, c.tls_client_hellos), (2, 0, 1), "{c:?}");
+            assert_eq!(c.flows_named["quic"], 1);
+        }
+        for (v, file) in [
+            ("v1", &include_bytes!("../tests/data/quic/rfc9001_a2_client_initial.bin")[..]),
+            ("v2", include_bytes!("../tests/data/quic/rfc9369_a2_client_initial.bin")),
+        ] {
+            let (names, _) = names_of(vec![udp(file)]);
+            assert_eq!(names, vec![("example.com".to_string(), Quic)], "RFC vector {v}");
+        }
+    }
+
+    #[test]
+    fn forged_or_cut_quic_initials_are_counted_and_name_nothing() {
+        let mut forged = QUIC1.to_vec();
+        let n = forged.len();
+        forged[n - 600] ^= 0x55; // inside the protected payload: the tag fails
+        let (names, c) = names_of(vec![udp(&forged)]);
+        assert_eq!(names[0].0, "");
+        assert_eq!((c.quic_initials, c.quic_undecryptable), (0, 1));
+        // Only the first Initial: the hello is incomplete, its buffer comes back
+        // after the packet budget, and nothing is named.
+        let (names, c) = names_of(vec![udp(QUIC1); 5]);
+        assert_eq!(names[0].0, "");
+        assert_eq!(c.tls_client_hellos, 0);
+        for cut in [10, 40, 200, 1000] {
+            let (names, _) = names_of(vec![udp(&QUIC1[..cut])]);
+            assert_eq!(names[0].0, "");
+        }
+    }
+
+    #[test]
+    fn a_tls12_certificate_names_a_flow_whose_client_sent_no_sni() {
+        use crate::names::NameSource::{Cert, Sni};
+        // A TLS 1.0 ClientHello without SNI; the server's TLS 1.2 flight of
+        // www.google.com (4,101 bytes) in three segments.
+        let client = include_bytes!("../tests/data/tls/trex_https_tls10.client.bin");
+        let flight = include_bytes!("../tests/data/x509/google_3segments.server_flight.bin");
+        let mut frames = vec![frame(true, SYN, 100, &[]), frame(false, SYN | ACK, 900, &[])];
+        frames.push(frame(true, ACK | PSH, 101, client));
+        let mut seq = 901u32;
+        for seg in flight.chunks(1448) {
+            frames.push(frame(false, ACK | PSH, seq, seg));
+            seq += seg.len() as u32;
+        }
+        let (names, c) = names_of(frames.clone());
+        assert_eq!(names, vec![("www.google.com".to_string(), Cert)]);
+        assert_eq!((c.tls_certs, c.tls_cert_malformed), (1, 0));
+        // With an SNI the certificate is not read: the SNI is the better name.
+        frames[2] = frame(true, ACK | PSH, 101, CH);
+        let (names, c) = names_of(frames);
+        assert_eq!(names[0].1, Sni);
+        assert_eq!(c.tls_certs, 0);
+        // A CN that is no host name names nothing.
+        let spirent = include_bytes!("../tests/data/x509/trex_https_tls10.server_flight.bin");
+        let (names, c) = names_of(vec![
+            frame(true, SYN, 100, &[]),
+            frame(false, SYN | ACK, 900, &[]),
+            frame(true, ACK | PSH, 101, client),
+            frame(false, ACK | PSH, 901, spirent),
+        ]);
+        assert_eq!((names[0].0.as_str(), c.tls_certs), ("", 1));
     }
 
     #[test]

@@ -270,6 +270,12 @@ pub struct PipelineCounters {
     pub tls_no_buffer: AtomicU64,
     pub dns_messages: AtomicU64,
     pub dns_malformed: AtomicU64,
+    /// Server certificates read from TLS <= 1.2 flights, and ones that were not DER.
+    pub tls_certs: AtomicU64,
+    pub tls_cert_malformed: AtomicU64,
+    /// QUIC client Initials decrypted, and long-header packets that were not.
+    pub quic_initials: AtomicU64,
+    pub quic_undecryptable: AtomicU64,
     /// Server addresses learnt from DNS answers into the DNS cache.
     pub dns_addresses_cached: AtomicU64,
     /// Ended flows by where their name came from (`NameSource::index`).
@@ -304,6 +310,14 @@ pub struct PipelineSummary {
     pub dns_malformed: u64,
     #[serde(default)]
     pub dns_addresses_cached: u64,
+    #[serde(default)]
+    pub tls_certs: u64,
+    #[serde(default)]
+    pub tls_cert_malformed: u64,
+    #[serde(default)]
+    pub quic_initials: u64,
+    #[serde(default)]
+    pub quic_undecryptable: u64,
     /// Ended flows by the source of their name (sni, quic, cert, host, dns).
     #[serde(default)]
     pub flows_named: std::collections::BTreeMap<String, u64>,
@@ -376,6 +390,10 @@ impl PipelineCounters {
             dns_messages: self.dns_messages.load(Relaxed),
             dns_malformed: self.dns_malformed.load(Relaxed),
             dns_addresses_cached: self.dns_addresses_cached.load(Relaxed),
+            tls_certs: self.tls_certs.load(Relaxed),
+            tls_cert_malformed: self.tls_cert_malformed.load(Relaxed),
+            quic_initials: self.quic_initials.load(Relaxed),
+            quic_undecryptable: self.quic_undecryptable.load(Relaxed),
             flows_named: crate::names::NameSource::ALL
                 .iter()
                 .enumerate()
@@ -409,6 +427,10 @@ impl PipelineSummary {
         self.dns_messages += o.dns_messages;
         self.dns_malformed += o.dns_malformed;
         self.dns_addresses_cached += o.dns_addresses_cached;
+        self.tls_certs += o.tls_certs;
+        self.tls_cert_malformed += o.tls_cert_malformed;
+        self.quic_initials += o.quic_initials;
+        self.quic_undecryptable += o.quic_undecryptable;
         for (k, v) in &o.flows_named {
             *self.flows_named.entry(k.clone()).or_default() += v;
         }

@@ -101,6 +101,8 @@ struct Flow {
     class: String,
     decision_packet: Option<usize>,
     first_ns: u64,
+    /// The DNS cache offered a name (whether or not a better one came later).
+    by_dns: bool,
 }
 
 fn flow_log(path: &Path) -> Vec<Flow> {
@@ -119,6 +121,7 @@ fn flow_log(path: &Path) -> Vec<Flow> {
                 class: v["class"].as_str().unwrap().to_string(),
                 decision_packet: v["decision_packet"].as_u64().map(|x| x as usize),
                 first_ns: v["bidirectional_first_seen_ns"].as_u64().unwrap(),
+                by_dns: v["server_name_sources"].as_array().unwrap().iter().any(|s| s == "dns"),
             }
         })
         .collect()
@@ -249,8 +252,27 @@ fn heldout_capture_is_classified_and_marked_after_each_decision() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     let parts = [dir2.join("part0.pcap"), dir2.join("part1.pcap")];
     let (_, log2, _) = replay("marking2", "0@0,1@0,2@1", &parts, &dir2);
+    // Each worker keeps its own DNS cache, so a flow is named by the DNS answer
+    // for its server only when the lookup went to the same worker: flows the
+    // cache named (even before their SNI) may differ, every other is the same.
     let key = |f: &Flow| (f.tuple.clone(), f.first_ns);
-    let one: BTreeMap<_, _> = flows.iter().map(|f| (key(f), (f.class.clone(), f.decision_packet))).collect();
-    let two: BTreeMap<_, _> = flow_log(&log2).iter().map(|f| (key(f), (f.class.clone(), f.decision_packet))).collect();
-    assert_eq!(one, two, "one worker and two decide the same");
+    let flows2 = flow_log(&log2);
+    let by_dns: std::collections::BTreeSet<_> = flows.iter().chain(&flows2).filter(|f| f.by_dns).map(key).collect();
+    let decisions = |fs: &[Flow]| -> BTreeMap<_, _> {
+        fs.iter()
+            .filter(|f| !by_dns.contains(&key(f)))
+            .map(|f| (key(f), (f.class.clone(), f.decision_packet)))
+            .collect()
+    };
+    let (one, two) = (decisions(&flows), decisions(&flows2));
+    eprintln!("1 vs 2 workers: {} flows compared, {} named by DNS in either run left out", one.len(), by_dns.len());
+    assert_eq!(flows.len(), flows2.len(), "the same flows");
+    assert!(one.len() >= flows.len() * 3 / 4, "most flows are compared");
+    let differ: Vec<_> = one.iter().filter(|(k, v)| two.get(*k) != Some(*v)).map(|(k, v)| (k, v, two.get(k))).collect();
+    assert!(
+        differ.is_empty(),
+        "{} flows decided differently by one worker and two: {:?}",
+        differ.len(),
+        &differ[..differ.len().min(8)]
+    );
 }
