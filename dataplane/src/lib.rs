@@ -14,16 +14,20 @@
 //! - [`stats`]: per-worker counters and the run summary;
 //! - [`tls`]: zero-copy ClientHello/ServerHello parsing, JA4, QUIC long headers;
 //! - [`dns`]: zero-copy DNS message summaries;
+//! - [`published`]: RCU-style publication of a value (the model) to workers;
+//! - [`flowquery`]: flow listings answered by the owning worker between bursts;
 //! - [`handshake`]: TLS hellos reassembled across segments, DNS and QUIC facts per flow.
 pub mod dns;
 pub mod features;
 pub mod flow;
 pub mod flowlog;
+pub mod flowquery;
 pub mod handshake;
 pub mod labels;
 pub mod mark;
 pub mod parse;
 pub mod pcap;
 pub mod pipeline;
+pub mod published;
 pub mod stats;
 pub mod tls;
