@@ -203,9 +203,9 @@ impl FlowRequest {
     }
 
     /// The answer, largest first (control side).
-    pub fn into_sorted(self: Box<Self>) -> Vec<FlowEntry> {
+    pub fn into_sorted(self) -> Vec<FlowEntry> {
         let mut v: Vec<FlowEntry> = self.heap.into_iter().map(|Reverse(ByBytes(e))| e).collect();
-        v.sort_by(|a, b| ByBytes(*b).cmp(&ByBytes(*a)));
+        v.sort_by_key(|e| Reverse(ByBytes(*e)));
         v
     }
 }
@@ -293,7 +293,7 @@ mod tests {
         }
         assert_eq!(steps, 4, "5000 slots in steps of 1000");
         assert_eq!((r.live, r.matched), (3000, 3000));
-        let v = r.into_sorted();
+        let v = (*r).into_sorted();
         assert_eq!(v.iter().map(|e| e.bytes).collect::<Vec<_>>(), vec![30000, 29990, 29980, 29970, 29960]);
         assert_eq!(v[0].worker, 3);
         assert_eq!(v[0].src_port, 3000);
@@ -304,16 +304,16 @@ mod tests {
         let t = table(100);
         let mut r = FlowRequest::new(1, 1000, ClassFilter::Decided(1), None);
         while !r.step(&t, 0, 64) {}
-        let v = r.into_sorted();
+        let v = (*r).into_sorted();
         assert_eq!(v.len(), 50);
         assert!(v.iter().all(|e| e.state == DecisionState::Decided && e.model_version == 9));
         let mut r = FlowRequest::new(2, 1, ClassFilter::Any, Some(key(42)));
         assert!(r.step(&t, 0, 1));
-        let v = r.into_sorted();
+        let v = (*r).into_sorted();
         assert_eq!((v.len(), v[0].bytes), (1, 420));
         let mut r = FlowRequest::new(3, 1, ClassFilter::Any, Some(key(4242)));
         assert!(r.step(&t, 0, 1));
-        assert!(r.into_sorted().is_empty());
+        assert!((*r).into_sorted().is_empty());
     }
 
     #[test]
@@ -327,7 +327,7 @@ mod tests {
         for _ in 0..3 {
             resp.serve(&mb, &t, 0);
         }
-        let r = mb.replies.pop().unwrap();
+        let r = *mb.replies.pop().unwrap();
         assert_eq!(r.id, 7);
         assert_eq!(r.into_sorted().len(), 3);
     }

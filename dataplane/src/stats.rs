@@ -32,6 +32,8 @@ pub struct WorkerCounters {
     /// one that adopted a new model (the stall a swap costs).
     pub max_loop_ns: AtomicU64,
     pub max_swap_loop_ns: AtomicU64,
+    /// Longest adoption of a new model alone (the poll that took it).
+    pub max_adopt_ns: AtomicU64,
 }
 
 /// A copy of one worker's counters.
@@ -54,6 +56,8 @@ pub struct WorkerSummary {
     pub max_loop_ns: u64,
     #[serde(default)]
     pub max_swap_loop_ns: u64,
+    #[serde(default)]
+    pub max_adopt_ns: u64,
 }
 
 impl WorkerCounters {
@@ -72,6 +76,7 @@ impl WorkerCounters {
             model_generation: self.model_generation.load(Relaxed),
             max_loop_ns: self.max_loop_ns.load(Relaxed),
             max_swap_loop_ns: self.max_swap_loop_ns.load(Relaxed),
+            max_adopt_ns: self.max_adopt_ns.load(Relaxed),
         }
     }
 }
@@ -126,6 +131,7 @@ impl RunSummary {
             t.model_generation = t.model_generation.max(w.model_generation);
             t.max_loop_ns = t.max_loop_ns.max(w.max_loop_ns);
             t.max_swap_loop_ns = t.max_swap_loop_ns.max(w.max_swap_loop_ns);
+            t.max_adopt_ns = t.max_adopt_ns.max(w.max_adopt_ns);
         }
         t
     }
@@ -191,11 +197,13 @@ impl RunSummary {
         if self.totals.model_swaps > 0 {
             let _ = writeln!(
                 s,
-                "  model swaps adopted: {} (generation {}); longest loop iteration {:.1} us, {:.1} us with a swap",
+                "  model swaps adopted: {} (generation {}); longest loop iteration {:.1} us, {:.1} us with a swap \
+                 (the adoption itself at most {:.2} us)",
                 self.totals.model_swaps,
                 self.totals.model_generation,
                 self.totals.max_loop_ns as f64 / 1e3,
-                self.totals.max_swap_loop_ns as f64 / 1e3
+                self.totals.max_swap_loop_ns as f64 / 1e3,
+                self.totals.max_adopt_ns as f64 / 1e3
             );
         }
         let p = &self.pipeline;
