@@ -601,10 +601,13 @@ fn serve_client(state: &ControlState, mut stream: UnixStream) {
     loop {
         // One request: bytes up to a newline, within the size and time limits.
         let started = Instant::now();
+        // Bytes already searched for the newline (only new bytes are scanned).
+        let mut scanned = 0;
         let line_end = loop {
-            if let Some(i) = buf.iter().position(|&b| b == b'\n') {
-                break Some(i);
+            if let Some(i) = buf[scanned..].iter().position(|&b| b == b'\n') {
+                break Some(scanned + i);
             }
+            scanned = buf.len();
             if buf.len() > MAX_REQUEST {
                 let _ = reply(
                     &mut stream,
