@@ -101,6 +101,19 @@ pub struct RunArgs {
     /// Which packets of a decided flow are marked.
     #[arg(long, value_name = "both|forward|backward", default_value = "both")]
     pub mark_direction: dataplane::mark::Direction,
+
+    /// The control socket (`control` CLI, exporters). Default:
+    /// /run/flowmark/<EAL --file-prefix, or rte>.sock, mode 0660.
+    #[arg(long, value_name = "PATH")]
+    pub control_socket: Option<PathBuf>,
+
+    /// Run without a control socket.
+    #[arg(long, conflicts_with = "control_socket")]
+    pub no_control: bool,
+
+    /// How long a control client may take to send a whole request.
+    #[arg(long, value_name = "MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(10..=600_000))]
+    pub control_timeout_ms: u64,
 }
 
 /// `--dscp-map` entries: (class name, DSCP).

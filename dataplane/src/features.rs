@@ -214,6 +214,9 @@ pub struct Decision {
     pub packet: u32,
     /// The version of the model that decided.
     pub model_version: u32,
+    /// The mark chosen at the decision: kept for flows whose deciding model
+    /// has since been swapped out (their class index means nothing to the new one).
+    pub dscp: u8,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

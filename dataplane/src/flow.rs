@@ -333,6 +333,12 @@ impl<T> FlowTable<T> {
         self.links[slot as usize].last_seen
     }
 
+    /// Whether `slot` (any index; out of range is false) holds a flow.
+    #[inline]
+    pub fn is_live(&self, slot: Slot) -> bool {
+        self.links.get(slot as usize).is_some_and(|l| l.live)
+    }
+
     /// Every live slot (for the end-of-run flush).
     pub fn live_slots(&self) -> impl Iterator<Item = Slot> + '_ {
         (0..self.capacity as u32).filter(|&s| self.links[s as usize].live)

@@ -16,11 +16,16 @@
 //! - [`dns`]: zero-copy DNS message summaries;
 //! - [`quic`]: QUIC client Initial decryption, for the ClientHello inside;
 //! - [`x509`]: zero-copy certificate names (subject CN, SAN dNSNames);
+//! - [`http`]: the Host header of a plaintext HTTP/1.x request;
+//! - [`names`]: the name->class table and the DNS cache (server address -> name);
+//! - [`published`]: RCU-style publication of a value (the model) to workers;
+//! - [`flowquery`]: flow listings answered by the owning worker between bursts;
 //! - [`handshake`]: TLS hellos reassembled across segments, DNS and QUIC facts per flow.
 pub mod dns;
 pub mod features;
 pub mod flow;
 pub mod flowlog;
+pub mod flowquery;
 pub mod handshake;
 pub mod http;
 pub mod labels;
@@ -29,6 +34,7 @@ pub mod names;
 pub mod parse;
 pub mod pcap;
 pub mod pipeline;
+pub mod published;
 pub mod quic;
 pub mod stats;
 pub mod tls;

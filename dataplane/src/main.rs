@@ -1,6 +1,7 @@
 //! `dataplane`: the DPDK runner (`dataplane [EAL] -- [OPTIONS]`) and the
 //! offline subcommands over capture files.
 mod cli;
+mod control;
 mod offline;
 mod runner;
 

@@ -200,6 +200,7 @@ fn classify_and_mark(
                 d.confidence = confidence;
                 d.packet = index.min(u32::MAX as u64) as u32;
                 d.model_version = m.version;
+                d.dscp = cl.dscp[class];
                 bump(&counters.class_flows[class], 1);
                 bump(&counters.decided_at[ck], 1);
             } else if last {
@@ -218,7 +219,10 @@ fn classify_and_mark(
             Direction::Forward => forward,
             Direction::Backward => !forward,
         };
-        if marked && mark::set_dscp(frame, p.l3_offset as usize, p.ipv6, cl.dscp[d.class as usize]) {
+        // A flow decided by an earlier model keeps that decision's mark; one
+        // decided by this model follows the current DSCP map.
+        let dscp = if d.model_version == m.version { cl.dscp[d.class as usize] } else { d.dscp };
+        if marked && mark::set_dscp(frame, p.l3_offset as usize, p.ipv6, dscp) {
             bump(&counters.class_packets_marked[d.class as usize], 1);
             bump(&counters.class_bytes_marked[d.class as usize], wire_len as u64);
         }
@@ -269,6 +273,11 @@ impl Pipeline {
     /// The counters, for readers on other threads.
     pub fn counters(&self) -> Arc<PipelineCounters> {
         self.counters.clone()
+    }
+
+    /// The classifier in use, if any.
+    pub fn classifier(&self) -> Option<&Classifier> {
+        self.classifier.as_ref()
     }
 
     pub fn table(&self) -> &FlowTable<FlowState> {

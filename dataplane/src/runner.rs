@@ -13,9 +13,12 @@ use crossbeam::queue::ArrayQueue;
 use dpdk_ffi::{lcore, Burst, Eal, Mempool, Port, PortConfig, PortId, QueueId, RxTimestamp};
 
 use crate::cli::RunArgs;
+use crate::control::{self, ControlState, PortView, WorkerView};
 use dataplane::flow::EndReason;
 use dataplane::flowlog::{json_line, FlowRecord};
+use dataplane::flowquery::{Mailbox, Responder};
 use dataplane::pipeline::{Checkpoints, Classifier, FlowRef, Pipeline, Sink};
+use dataplane::published::{Published, Reader};
 use dataplane::stats::{
     bump, PipelineCounters, PipelineSummary, PortSummary, RunSummary, WorkerCounters, WorkerSummary,
 };
@@ -36,6 +39,8 @@ struct WorkerPlan {
     /// (rx port, its rx timestamp field, tx port)
     paths: Vec<(PortId, Option<RxTimestamp>, PortId)>,
     pipeline: Pipeline,
+    /// The model slot: adopted between bursts.
+    model: Reader<Classifier>,
     shared: Arc<WorkerShared>,
     exit_when_drained: bool,
     drain_ticks: u64,
@@ -43,16 +48,18 @@ struct WorkerPlan {
 }
 
 /// What a worker shares with the main lcore (read there, written here).
-struct WorkerShared {
-    counters: WorkerCounters,
-    pipeline: Arc<PipelineCounters>,
+pub(crate) struct WorkerShared {
+    pub(crate) counters: WorkerCounters,
+    pub(crate) pipeline: Arc<PipelineCounters>,
     /// Ended flows on their way to the flow log, when there is one.
     flow_log: Option<ArrayQueue<FlowRecord>>,
     /// TSC of the first and last packet this worker received (0: none).
     first_rx_tsc: AtomicU64,
     last_rx_tsc: AtomicU64,
     /// Set when the worker loop has returned.
-    done: AtomicBool,
+    pub(crate) done: AtomicBool,
+    /// Flow listings asked by the control server, answered between bursts.
+    pub(crate) mailbox: Mailbox,
 }
 
 /// Hands ended flows to the main lcore's flow-log writer.
@@ -93,7 +100,22 @@ fn worker_loop(mut plan: WorkerPlan) -> i32 {
     let mut idle_since = 0u64;
     let mut first = 0u64;
     let mut last = 0u64;
+    let mut responder = Responder::default();
+    let (mut max_loop, mut max_swap_loop) = (0u64, 0u64);
+    c.model_generation.store(plan.model.generation(), Ordering::Relaxed);
     while !STOP.load(Ordering::Relaxed) {
+        let loop_start = dpdk_ffi::rdtsc();
+        // Between bursts: one atomic load unless a new model was published.
+        let pipeline = &mut plan.pipeline;
+        let swapped = plan.model.poll(|c| pipeline.set_classifier(Some(c.clone())));
+        if let Some(g) = swapped {
+            bump(&c.model_swaps, 1);
+            c.model_generation.store(g, Ordering::Relaxed);
+            let adopt = (dpdk_ffi::rdtsc().wrapping_sub(loop_start) as u128 * 1_000_000_000 / hz) as u64;
+            if adopt > c.max_adopt_ns.load(Ordering::Relaxed) {
+                c.max_adopt_ns.store(adopt, Ordering::Relaxed);
+            }
+        }
         let mut got = 0usize;
         for &(rx, ts_field, tx) in &plan.paths {
             let n = burst.rx(rx, plan.queue);
@@ -127,6 +149,19 @@ fn worker_loop(mut plan: WorkerPlan) -> i32 {
             bump(&c.tx_drops, dropped as u64);
             if dropped == 0 {
                 bump(&c.tx_bytes, bytes);
+            }
+        }
+        responder.serve(&shared.mailbox, plan.pipeline.table(), plan.index as u16);
+        if got > 0 || swapped.is_some() {
+            // The stall a swap costs: the iteration that adopted the model
+            // (and ran its first burst with it) against every other one.
+            let took = dpdk_ffi::rdtsc().wrapping_sub(loop_start);
+            let best = if swapped.is_some() { &mut max_swap_loop } else { &mut max_loop };
+            if took > *best {
+                *best = took;
+                let ns = (took as u128 * 1_000_000_000 / hz) as u64;
+                let field = if swapped.is_some() { &c.max_swap_loop_ns } else { &c.max_loop_ns };
+                field.store(ns, Ordering::Relaxed);
             }
         }
         if got > 0 {
@@ -339,6 +374,7 @@ pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
     }
     let ts_of = |id: PortId| cfg_ports.iter().find(|p| p.id() == id).and_then(|p| p.rx_timestamp());
     let drain_ticks = dpdk_ffi::tsc_hz() / 1000 * app.drain_ms;
+    let model_slot = Arc::new(Published::new(classifier.clone(), workers.len()));
     let pipeline_cfg = app.flows.config(Checkpoints::default());
     let mut plans: Vec<WorkerPlan> = Vec::new();
     for (i, &lc) in workers.iter().enumerate() {
@@ -352,6 +388,7 @@ pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
             first_rx_tsc: AtomicU64::new(0),
             last_rx_tsc: AtomicU64::new(0),
             done: AtomicBool::new(false),
+            mailbox: Mailbox::default(),
         });
         plans.push(WorkerPlan {
             index: i as u32,
@@ -359,6 +396,7 @@ pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
             queue: QueueId(i as u16),
             paths: paths.iter().map(|&(rx, tx)| (rx, ts_of(rx), tx)).collect(),
             pipeline,
+            model: model_slot.reader(i),
             shared,
             exit_when_drained: app.exit_when_drained,
             drain_ticks,
@@ -375,6 +413,49 @@ pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
     for p in cfg_ports.iter_mut() {
         p.start().map_err(|e| anyhow!("{e}"))?;
     }
+    let control_state = Arc::new(ControlState::new(
+        shared
+            .iter()
+            .map(|(index, lcore, queue, w)| WorkerView {
+                index: *index,
+                lcore: *lcore,
+                queue: *queue,
+                shared: w.clone(),
+            })
+            .collect(),
+        model_slot.clone(),
+        app.mark_direction,
+        app.dscp_map.as_ref().map(|m| m.0.clone()).unwrap_or_default(),
+        cfg_ports
+            .iter()
+            .map(|p| PortView { id: p.id(), name: p.dev_info().name.clone(), driver: p.dev_info().driver.clone() })
+            .collect(),
+        app.flows.flow_capacity,
+        Duration::from_millis(app.control_timeout_ms),
+    ));
+    if let Err(e) = control::register_telemetry(&control_state) {
+        eprintln!("warning: DPDK telemetry commands not registered: {e:#}");
+    }
+    let control_server = if app.no_control {
+        None
+    } else {
+        let path = app.control_socket.clone().unwrap_or_else(|| control::default_socket(eal_args));
+        match control::Server::start(&path, control_state.clone()) {
+            Ok(s) => Some(s),
+            // The default socket is a convenience; an explicit one is a requirement.
+            Err(e) if app.control_socket.is_none() => {
+                eprintln!("warning: no control socket: {e:#}");
+                None
+            }
+            Err(e) => {
+                STOP.store(true, Ordering::Relaxed);
+                for p in cfg_ports.iter_mut() {
+                    let _ = p.close();
+                }
+                return Err(e);
+            }
+        }
+    };
     let started = Instant::now();
     let on_main = workers[0] == lcore::main_lcore();
     if on_main {
@@ -389,9 +470,8 @@ pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
     // The main lcore writes the flow log while the workers run. It sleeps
     // between looks (rte_eal_wait_lcore would spin on its core).
     let mut log_error = None;
-    let class_names: Option<Vec<String>> =
-        classifier.as_ref().map(|c| c.model.classes.iter().map(|c| c.name.clone()).collect());
     loop {
+        model_slot.reclaim();
         let all_done = shared.iter().all(|w| w.3.done.load(Ordering::Acquire));
         let mut wrote = 0;
         for (_, _, _, w) in &shared {
@@ -399,9 +479,13 @@ pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
                 while let Some(rec) = q.pop() {
                     wrote += 1;
                     if let (Some(f), None) = (flow_log.as_mut(), &log_error) {
-                        if let Err(e) =
-                            writeln!(f, "{}", json_line(rec.as_ref(), rec.reason, rec.worker, class_names.as_deref()))
-                        {
+                        // Named by the classes of the model version that decided it.
+                        let names = control_state.class_names(rec.state.decision.model_version);
+                        if let Err(e) = writeln!(
+                            f,
+                            "{}",
+                            json_line(rec.as_ref(), rec.reason, rec.worker, names.as_ref().map(|n| n.as_slice()))
+                        ) {
                             log_error = Some(e);
                         }
                     }
@@ -424,6 +508,9 @@ pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
         }
     }
     let wall = started.elapsed();
+    if let Some(s) = control_server {
+        s.stop();
+    }
 
     // Read the drivers' counters before stopping: stopped ports reset them.
     let mut port_summaries = Vec::new();
@@ -444,6 +531,7 @@ pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
             rx_nombuf: s.rx_nombuf,
         });
     }
+    control_state.close_ports();
     let mut close_errors = Vec::new();
     for p in cfg_ports.iter_mut() {
         if let Err(e) = p.close() {
@@ -453,6 +541,8 @@ pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
     drop(cfg_ports);
     drop(pool);
 
+    // The summary names classes and marks after the model serving at the end.
+    let classifier: Option<Classifier> = model_slot.current().0.map(|c| (*c).clone());
     let worker_summaries: Vec<WorkerSummary> =
         shared.iter().map(|(i, lc, q, w)| w.counters.snapshot(*i, *lc, *q)).collect();
     let mut pipeline_summary = PipelineSummary::default();

@@ -25,6 +25,15 @@ pub struct WorkerCounters {
     pub tx_drops: AtomicU64,
     /// Packets without a driver rx timestamp (timed by the TSC instead).
     pub rx_tsc_timed: AtomicU64,
+    /// Models (or DSCP maps) this worker adopted, and the generation it runs.
+    pub model_swaps: AtomicU64,
+    pub model_generation: AtomicU64,
+    /// Longest loop iteration (poll, burst, tx) in ns: without a swap, and
+    /// one that adopted a new model (the stall a swap costs).
+    pub max_loop_ns: AtomicU64,
+    pub max_swap_loop_ns: AtomicU64,
+    /// Longest adoption of a new model alone (the poll that took it).
+    pub max_adopt_ns: AtomicU64,
 }
 
 /// A copy of one worker's counters.
@@ -39,6 +48,16 @@ pub struct WorkerSummary {
     pub tx_bytes: u64,
     pub tx_drops: u64,
     pub rx_tsc_timed: u64,
+    #[serde(default)]
+    pub model_swaps: u64,
+    #[serde(default)]
+    pub model_generation: u64,
+    #[serde(default)]
+    pub max_loop_ns: u64,
+    #[serde(default)]
+    pub max_swap_loop_ns: u64,
+    #[serde(default)]
+    pub max_adopt_ns: u64,
 }
 
 impl WorkerCounters {
@@ -53,6 +72,11 @@ impl WorkerCounters {
             tx_bytes: self.tx_bytes.load(Relaxed),
             tx_drops: self.tx_drops.load(Relaxed),
             rx_tsc_timed: self.rx_tsc_timed.load(Relaxed),
+            model_swaps: self.model_swaps.load(Relaxed),
+            model_generation: self.model_generation.load(Relaxed),
+            max_loop_ns: self.max_loop_ns.load(Relaxed),
+            max_swap_loop_ns: self.max_swap_loop_ns.load(Relaxed),
+            max_adopt_ns: self.max_adopt_ns.load(Relaxed),
         }
     }
 }
@@ -103,6 +127,11 @@ impl RunSummary {
             t.tx_bytes += w.tx_bytes;
             t.tx_drops += w.tx_drops;
             t.rx_tsc_timed += w.rx_tsc_timed;
+            t.model_swaps += w.model_swaps;
+            t.model_generation = t.model_generation.max(w.model_generation);
+            t.max_loop_ns = t.max_loop_ns.max(w.max_loop_ns);
+            t.max_swap_loop_ns = t.max_swap_loop_ns.max(w.max_swap_loop_ns);
+            t.max_adopt_ns = t.max_adopt_ns.max(w.max_adopt_ns);
         }
         t
     }
@@ -163,6 +192,18 @@ impl RunSummary {
                 w.tx_packets,
                 w.tx_drops,
                 w.rx_packets as f64 / secs / 1e6
+            );
+        }
+        if self.totals.model_swaps > 0 {
+            let _ = writeln!(
+                s,
+                "  model swaps adopted: {} (generation {}); longest loop iteration {:.1} us, {:.1} us with a swap \
+                 (the adoption itself at most {:.2} us)",
+                self.totals.model_swaps,
+                self.totals.model_generation,
+                self.totals.max_loop_ns as f64 / 1e3,
+                self.totals.max_swap_loop_ns as f64 / 1e3,
+                self.totals.max_adopt_ns as f64 / 1e3
             );
         }
         let p = &self.pipeline;

@@ -16,6 +16,7 @@ mod error;
 pub mod lcore;
 mod mempool;
 mod port;
+pub mod telemetry;
 
 pub use burst::{Burst, Packet, BURST_MAX};
 pub use eal::Eal;
