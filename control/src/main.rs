@@ -62,6 +62,11 @@ enum Cmd {
         #[command(subcommand)]
         cmd: ModelCmd,
     },
+    /// The name → class table: info, or swap in a new one while traffic flows.
+    Names {
+        #[command(subcommand)]
+        cmd: NamesCmd,
+    },
     /// The class → DSCP map.
     Dscp {
         #[command(subcommand)]
@@ -87,6 +92,15 @@ enum ModelCmd {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum NamesCmd {
+    /// Version and size of the serving name table.
+    Info,
+    /// Validate FILE here (the models/names.txt format), send it, and print
+    /// old → new version. Flows named from then on use it.
+    Swap { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -257,6 +271,27 @@ fn run(cli: Cli) -> Result<()> {
                 "model {old} → {} v{} (generation {}{})",
                 model.name,
                 model.version,
+                r["generation"],
+                if r["adopted"] == true { ", adopted by every worker" } else { ", not yet adopted by every worker" }
+            );
+            Ok(())
+        }
+        Cmd::Names { cmd: NamesCmd::Info } => {
+            let r = connect()?.call(json!({"cmd": "names.info"}))?;
+            let n = &r["names"];
+            println!("name table {} ({} entries, generation {})", n["version"], n["entries"], n["generation"]);
+            Ok(())
+        }
+        Cmd::Names { cmd: NamesCmd::Swap { file } } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let t =
+                dataplane::names::NameTable::parse(&text).map_err(|e| anyhow!("{}: refused: {e}", file.display()))?;
+            let r = connect()?.call(json!({"cmd": "names.load", "table": text}))?;
+            println!(
+                "name table {} → {} ({} entries, generation {}{})",
+                r["old"].as_str().unwrap_or("(none)"),
+                t.version,
+                t.len(),
                 r["generation"],
                 if r["adopted"] == true { ", adopted by every worker" } else { ", not yet adopted by every worker" }
             );

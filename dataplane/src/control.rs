@@ -18,6 +18,8 @@
 //! | `model.load` | `model_b64`: the `forest.bin` bytes in base64 | `old`, `new` ({`name`,`version`}), `generation`, `adopted` (every running worker took it within 1 s) |
 //! | `dscp.get` | | `dscp`: {class: {`dscp`, `name`}} |
 //! | `dscp.set` | `map`: {class: "AF31" or 26} | `dscp` as for `dscp.get`, `generation` |
+//! | `names.info` | | `names`: {`version`,`entries`,`generation`} |
+//! | `names.load` | `table`: the name table's text (`models/names.txt` format) | `old`, `new` ({`version`,`entries`}), `generation`, `adopted` |
 //!
 //! Limits: a request line is at most [`MAX_REQUEST`] bytes (a model's
 //! base64 fits); a client that sends no complete request within the
@@ -49,6 +51,7 @@ use dataplane::flow::FlowKey;
 use dataplane::flowlog::ip_string;
 use dataplane::flowquery::{ClassFilter, FlowEntry, FlowRequest, MAX_TOP};
 use dataplane::mark::{self, Direction};
+use dataplane::names::NameTable;
 use dataplane::pipeline::Classifier;
 use dataplane::published::Published;
 use dataplane::stats::{PipelineSummary, PortSummary, RunSummary};
@@ -81,6 +84,8 @@ pub struct PortView {
 pub struct ControlState {
     pub workers: Vec<WorkerView>,
     pub model: Arc<Published<Classifier>>,
+    /// The name->class table, swapped like the model.
+    pub names: Arc<Published<Arc<NameTable>>>,
     pub direction: Direction,
     /// Operator marks by class name (`--dscp-map`, `dscp.set`), applied to
     /// every model loaded later.
@@ -105,6 +110,7 @@ impl ControlState {
     pub fn new(
         workers: Vec<WorkerView>,
         model: Arc<Published<Classifier>>,
+        names: Arc<Published<Arc<NameTable>>>,
         direction: Direction,
         overrides: Vec<(String, u8)>,
         ports: Vec<PortView>,
@@ -114,6 +120,7 @@ impl ControlState {
         let s = ControlState {
             workers,
             model,
+            names,
             direction,
             overrides: Mutex::new(overrides),
             versions: Mutex::new(HashMap::new()),
@@ -152,22 +159,7 @@ impl ControlState {
         let Some(ports) = ports.as_ref() else { return Vec::new() };
         ports
             .iter()
-            .filter_map(|p| {
-                let s = Port::stats(p.id).ok()?;
-                Some(PortSummary {
-                    port: p.id.0,
-                    name: p.name.clone(),
-                    driver: p.driver.clone(),
-                    rx_packets: s.ipackets,
-                    rx_bytes: s.ibytes,
-                    tx_packets: s.opackets,
-                    tx_bytes: s.obytes,
-                    rx_missed: s.imissed,
-                    rx_errors: s.ierrors,
-                    tx_errors: s.oerrors,
-                    rx_nombuf: s.rx_nombuf,
-                })
-            })
+            .filter_map(|p| Some(crate::runner::port_summary(p.id, &p.name, &p.driver, &Port::stats(p.id).ok()?)))
             .collect()
     }
 
@@ -233,18 +225,22 @@ impl ControlState {
     fn publish(&self, c: Classifier) -> (u64, bool) {
         self.remember(&c.model);
         let g = self.model.publish(c);
-        let deadline = Instant::now() + Duration::from_secs(1);
-        let adopted = loop {
-            let all = self.workers.iter().all(|w| {
-                w.shared.done.load(Ordering::Acquire) || w.shared.counters.model_generation.load(Ordering::Relaxed) >= g
-            });
-            if all || Instant::now() > deadline {
-                break all;
-            }
-            std::thread::sleep(Duration::from_micros(200));
-        };
+        let adopted = self.wait_adopted(g, |w| w.counters.model_generation.load(Ordering::Relaxed));
         self.model.reclaim();
         (g, adopted)
+    }
+
+    /// Wait up to a second until every running worker serves generation
+    /// `g` (as `serving` reads it); whether they all did.
+    fn wait_adopted(&self, g: u64, serving: impl Fn(&WorkerShared) -> u64) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(1);
+        loop {
+            let all = self.workers.iter().all(|w| w.shared.done.load(Ordering::Acquire) || serving(&w.shared) >= g);
+            if all || Instant::now() > deadline {
+                return all;
+            }
+            std::thread::sleep(Duration::from_micros(200));
+        }
     }
 
     fn model_load(&self, req: &Value) -> Result<Value> {
@@ -263,6 +259,29 @@ impl ControlState {
         let c = Classifier::new(Arc::new(model), &overrides, self.direction).map_err(|e| anyhow!(e))?;
         let old = self.model.current().0.map(|c| json!({"name": c.model.name, "version": c.model.version}));
         let (g, adopted) = self.publish(c);
+        Ok(json!({"old": old, "new": new, "generation": g, "adopted": adopted}))
+    }
+
+    fn names_info(&self) -> Value {
+        let (t, g) = self.names.current();
+        let (version, entries) = t.map(|t| (t.version.clone(), t.len())).unwrap_or_default();
+        json!({"names": {"version": version, "entries": entries, "generation": g}})
+    }
+
+    /// Parse a name table's text and publish it: flows named from then on
+    /// are looked up in it; flows already named keep their class.
+    fn names_load(&self, req: &Value) -> Result<Value> {
+        let text = req
+            .get("table")
+            .and_then(Value::as_str)
+            .ok_or_else(|| anyhow!("names.load needs \"table\": the name table's text"))?;
+        let table = NameTable::parse(text).map_err(|e| anyhow!("name table refused: {e}"))?;
+        let _g = lock(&self.swap_lock);
+        let old = self.names.current().0.map(|t| t.version.clone());
+        let new = json!({"version": table.version, "entries": table.len()});
+        let g = self.names.publish(Arc::new(table));
+        let adopted = self.wait_adopted(g, |w| w.counters.names_generation.load(Ordering::Relaxed));
+        self.names.reclaim();
         Ok(json!({"old": old, "new": new, "generation": g, "adopted": adopted}))
     }
 
@@ -446,8 +465,10 @@ impl ControlState {
             "model.load" => self.model_load(&req),
             "dscp.get" => self.dscp_get(),
             "dscp.set" => self.dscp_set(&req),
+            "names.info" => Ok(self.names_info()),
+            "names.load" => self.names_load(&req),
             other => Err(anyhow!(
-                "unknown command {other:?} (commands: stats, flows, model.info, model.load, dscp.get, dscp.set)"
+                "unknown command {other:?} (commands: stats, flows, model.info, model.load, dscp.get, dscp.set, names.info, names.load)"
             )),
         };
         match r {

