@@ -295,18 +295,52 @@ struct CacheEntry {
 const EMPTY_ENTRY: CacheEntry =
     CacheEntry { addr: [0; 16], ipv6: false, expires_ns: 0, name_len: 0, name: [0; DNS_NAME_CAP] };
 
+/// One learnt address → name, as workers share it.
+#[derive(Clone, Copy)]
+pub struct DnsAnswer {
+    addr: [u8; 16],
+    ipv6: bool,
+    ttl_s: u32,
+    at_ns: u64,
+    name_len: u8,
+    name: [u8; DNS_NAME_CAP],
+}
+
+impl DnsAnswer {
+    fn addr(&self) -> &[u8] {
+        &self.addr[..if self.ipv6 { 16 } else { 4 }]
+    }
+
+    fn name(&self) -> &[u8] {
+        &self.name[..self.name_len as usize]
+    }
+}
+
+/// Answers a worker learns between two visits of its loop to the other
+/// workers' inboxes (a burst of DNS responses of 16 addresses each).
+pub const OUTBOX: usize = 1024;
+
 /// Server address → the name a client last looked up for it, with the
 /// answer's TTL: names flows that carry none of their own (ECH, QUIC whose
 /// Initials cannot be read, plain TCP). A set-associative table allocated
 /// at start; a new answer replaces an expired entry of its set, else the
-/// one closest to expiry. Per worker, like the flow table.
+/// one closest to expiry.
+///
+/// Each worker has its own. A client's DNS lookup and its connection to
+/// the server are different flows, usually on different workers, so with
+/// sharing on (several workers) what a worker learns also goes to an
+/// outbox that the worker loop hands to the other workers' inboxes.
 pub struct DnsCache {
     entries: Vec<CacheEntry>,
     sets: usize,
-    /// Answers stored, entries replaced before they expired, names too long.
+    share: bool,
+    outbox: Vec<DnsAnswer>,
+    /// Answers stored, entries replaced before they expired, names too long,
+    /// answers not shared because the outbox was full.
     pub stored: u64,
     pub replaced_live: u64,
     pub too_long: u64,
+    pub outbox_full: u64,
 }
 
 impl DnsCache {
@@ -314,7 +348,34 @@ impl DnsCache {
     pub fn new(capacity: usize) -> Self {
         let sets = capacity.div_ceil(WAYS).next_power_of_two();
         let sets = if capacity == 0 { 0 } else { sets };
-        DnsCache { entries: vec![EMPTY_ENTRY; sets * WAYS], sets, stored: 0, replaced_live: 0, too_long: 0 }
+        DnsCache {
+            entries: vec![EMPTY_ENTRY; sets * WAYS],
+            sets,
+            share: false,
+            outbox: Vec::with_capacity(if sets == 0 { 0 } else { OUTBOX }),
+            stored: 0,
+            replaced_live: 0,
+            too_long: 0,
+            outbox_full: 0,
+        }
+    }
+
+    /// Keep what is learnt from DNS messages for other workers too.
+    pub fn set_share(&mut self, on: bool) {
+        self.share = on && self.sets > 0;
+    }
+
+    /// Hand every answer learnt since the last call to `f` (no allocation).
+    pub fn drain_outbox(&mut self, mut f: impl FnMut(&DnsAnswer)) {
+        for a in &self.outbox {
+            f(a);
+        }
+        self.outbox.clear();
+    }
+
+    /// Store an answer another worker learnt (not shared again).
+    pub fn absorb(&mut self, a: &DnsAnswer) {
+        self.insert(a.addr(), a.name(), a.ttl_s, a.at_ns);
     }
 
     pub fn capacity(&self) -> usize {
@@ -386,7 +447,24 @@ impl DnsCache {
         let name = r.chain().find(|n| table.lookup(n).is_some()).unwrap_or(first);
         for a in r.addresses() {
             let len = if a.ipv6 { 16 } else { 4 };
+            let before = self.stored;
             self.insert(&a.bytes[..len], name, a.ttl, now_ns);
+            if self.share && self.stored > before {
+                if self.outbox.len() < self.outbox.capacity() {
+                    let mut s = DnsAnswer {
+                        addr: a.bytes,
+                        ipv6: a.ipv6,
+                        ttl_s: a.ttl,
+                        at_ns: now_ns,
+                        name_len: name.len() as u8,
+                        name: [0; DNS_NAME_CAP],
+                    };
+                    s.name[..name.len()].copy_from_slice(name);
+                    self.outbox.push(s);
+                } else {
+                    self.outbox_full += 1;
+                }
+            }
         }
     }
 }
@@ -501,5 +579,38 @@ mod tests {
         c.learn(&g, &t, 0);
         let name = c.get(&g.addresses()[0].bytes[..4], 1).expect("named");
         assert!(t.lookup(name).is_some(), "{}", String::from_utf8_lossy(name));
+    }
+
+    #[test]
+    fn answers_learnt_by_one_worker_reach_another_through_the_outbox() {
+        let t = NameTable::parse(NameTable::SHIPPED).expect("shipped");
+        let r =
+            crate::dns::resolve(include_bytes!("../tests/data/dns/tcp_resp_www_google.bin").get(2..).unwrap_or(&[]))
+                .expect("dns");
+        let (mut a, mut b) = (DnsCache::new(64), DnsCache::new(64));
+        a.learn(&r, &t, 0);
+        let mut n = 0;
+        a.drain_outbox(|_| n += 1);
+        assert_eq!(n, 0, "sharing is off unless asked for");
+        a.set_share(true);
+        a.learn(&r, &t, 5);
+        let mut shared = Vec::new();
+        a.drain_outbox(|x| shared.push(*x));
+        assert_eq!(shared.len(), 12, "one per address");
+        for x in &shared {
+            b.absorb(x);
+        }
+        let addr = &r.addresses()[0].bytes[..4];
+        assert_eq!(b.get(addr, 10), Some(&b"www.google.com"[..]));
+        let mut again = 0;
+        b.drain_outbox(|_| again += 1);
+        assert_eq!(again, 0, "absorbed answers are not shared again");
+        a.drain_outbox(|_| again += 1);
+        assert_eq!(again, 0, "the outbox empties");
+        // A full outbox counts what it could not take.
+        for i in 0..(OUTBOX / 12 + 2) {
+            a.learn(&r, &t, 100 + i as u64);
+        }
+        assert!(a.outbox_full > 0);
     }
 }

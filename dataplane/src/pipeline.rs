@@ -264,6 +264,21 @@ impl Pipeline {
         &self.inspector.names
     }
 
+    /// Share DNS answers with other workers: see [`crate::names::DnsCache`].
+    pub fn share_dns(&mut self, on: bool) {
+        self.inspector.dns.set_share(on);
+    }
+
+    /// Hand the DNS answers learnt since the last call to `f`.
+    pub fn dns_outbox(&mut self, f: impl FnMut(&crate::names::DnsAnswer)) {
+        self.inspector.dns.drain_outbox(f);
+    }
+
+    /// Learn an answer another worker saw.
+    pub fn learn_dns(&mut self, a: &crate::names::DnsAnswer) {
+        self.inspector.dns.absorb(a);
+    }
+
     /// Classify and mark with `c` from the next packet on. Flows already
     /// decided keep their decision; pending ones go on with the new model.
     pub fn set_classifier(&mut self, c: Option<Classifier>) {

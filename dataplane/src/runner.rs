@@ -17,6 +17,7 @@ use crate::control::{self, ControlState, PortView, WorkerView};
 use dataplane::flow::EndReason;
 use dataplane::flowlog::{json_line, FlowRecord};
 use dataplane::flowquery::{Mailbox, Responder};
+use dataplane::names::DnsAnswer;
 use dataplane::pipeline::{Checkpoints, Classifier, FlowRef, Pipeline, Sink};
 use dataplane::published::{Published, Reader};
 use dataplane::stats::{
@@ -43,6 +44,8 @@ struct WorkerPlan {
     model: Reader<Classifier>,
     names: Reader<Arc<dataplane::names::NameTable>>,
     shared: Arc<WorkerShared>,
+    /// The other workers, to share DNS answers with.
+    peers: Vec<Arc<WorkerShared>>,
     exit_when_drained: bool,
     drain_ticks: u64,
     tx_retries: u32,
@@ -61,7 +64,14 @@ pub(crate) struct WorkerShared {
     pub(crate) done: AtomicBool,
     /// Flow listings asked by the control server, answered between bursts.
     pub(crate) mailbox: Mailbox,
+    /// DNS answers other workers learnt, for this worker's cache.
+    dns_inbox: ArrayQueue<DnsAnswer>,
 }
+
+/// DNS answers a worker can hold from the others between two loops.
+const DNS_INBOX: usize = 4096;
+/// DNS answers a worker takes from its inbox per loop (bounds the work).
+const DNS_ABSORB_PER_LOOP: usize = 256;
 
 /// Hands ended flows to the main lcore's flow-log writer.
 struct LogSink<'a> {
@@ -112,6 +122,9 @@ fn worker_loop(mut plan: WorkerPlan) -> i32 {
             c.names_generation.store(g, Ordering::Relaxed);
         }
         let swapped = plan.model.poll(|c| pipeline.set_classifier(Some(c.clone())));
+        if !plan.peers.is_empty() {
+            share_dns(pipeline, &shared, &plan.peers);
+        }
         if let Some(g) = swapped {
             bump(&c.model_swaps, 1);
             c.model_generation.store(g, Ordering::Relaxed);
@@ -189,6 +202,26 @@ fn worker_loop(mut plan: WorkerPlan) -> i32 {
     plan.pipeline.flush(&mut sink);
     shared.done.store(true, Ordering::Release);
     0
+}
+
+/// Hand what this worker learnt from DNS to the other workers, and learn
+/// what they sent (bounded). Lock-free queues; nothing allocates.
+fn share_dns(pipeline: &mut Pipeline, me: &WorkerShared, peers: &[Arc<WorkerShared>]) {
+    let c = &me.pipeline;
+    pipeline.dns_outbox(|a| {
+        for p in peers {
+            if p.dns_inbox.push(*a).is_ok() {
+                bump(&c.dns_shared, 1);
+            } else {
+                bump(&c.dns_share_dropped, 1);
+            }
+        }
+    });
+    for _ in 0..DNS_ABSORB_PER_LOOP {
+        let Some(a) = me.dns_inbox.pop() else { break };
+        pipeline.learn_dns(&a);
+        bump(&c.dns_received, 1);
+    }
 }
 
 /// Parse `--port-pairs` into (rx, tx) paths, or the default for `ports`.
@@ -381,12 +414,15 @@ pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
     let model_slot = Arc::new(Published::new(classifier.clone(), workers.len()));
     let names_slot = Arc::new(Published::new(Some(names.clone()), workers.len()));
     let pipeline_cfg = app.flows.config(Checkpoints::default());
-    let mut plans: Vec<WorkerPlan> = Vec::new();
-    for (i, &lc) in workers.iter().enumerate() {
+    let several = workers.len() > 1;
+    let mut pipelines = Vec::new();
+    let mut all_shared = Vec::new();
+    for _ in &workers {
         let mut pipeline = Pipeline::new(pipeline_cfg);
         pipeline.set_classifier(classifier.clone());
         pipeline.set_names(names.clone());
-        let shared = Arc::new(WorkerShared {
+        pipeline.share_dns(several);
+        all_shared.push(Arc::new(WorkerShared {
             counters: WorkerCounters::default(),
             pipeline: pipeline.counters(),
             flow_log: app.flow_log.as_ref().map(|_| ArrayQueue::new(FLOW_LOG_QUEUE)),
@@ -394,7 +430,13 @@ pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
             last_rx_tsc: AtomicU64::new(0),
             done: AtomicBool::new(false),
             mailbox: Mailbox::default(),
-        });
+            dns_inbox: ArrayQueue::new(if several { DNS_INBOX } else { 1 }),
+        }));
+        pipelines.push(pipeline);
+    }
+    let mut plans: Vec<WorkerPlan> = Vec::new();
+    for (i, (&lc, pipeline)) in workers.iter().zip(pipelines).enumerate() {
+        let peers = all_shared.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, s)| s.clone()).collect();
         plans.push(WorkerPlan {
             index: i as u32,
             lcore: lc,
@@ -403,7 +445,8 @@ pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
             pipeline,
             model: model_slot.reader(i),
             names: names_slot.reader(i),
-            shared,
+            shared: all_shared[i].clone(),
+            peers: if several && pipeline_cfg.dns_cache > 0 { peers } else { Vec::new() },
             exit_when_drained: app.exit_when_drained,
             drain_ticks,
             tx_retries: app.tx_retries,

@@ -321,6 +321,11 @@ pub struct PipelineCounters {
     pub quic_undecryptable: AtomicU64,
     /// Server addresses learnt from DNS answers into the DNS cache.
     pub dns_addresses_cached: AtomicU64,
+    /// Learnt addresses sent to other workers, received from them, and not
+    /// sent because an inbox or the outbox was full.
+    pub dns_shared: AtomicU64,
+    pub dns_received: AtomicU64,
+    pub dns_share_dropped: AtomicU64,
     /// Ended flows by where their name came from (`NameSource::index`).
     pub flows_named: [AtomicU64; 5],
     /// Ended flows the flow log could not take (its queue was full).
@@ -353,6 +358,12 @@ pub struct PipelineSummary {
     pub dns_malformed: u64,
     #[serde(default)]
     pub dns_addresses_cached: u64,
+    #[serde(default)]
+    pub dns_shared: u64,
+    #[serde(default)]
+    pub dns_received: u64,
+    #[serde(default)]
+    pub dns_share_dropped: u64,
     #[serde(default)]
     pub tls_certs: u64,
     #[serde(default)]
@@ -433,6 +444,9 @@ impl PipelineCounters {
             dns_messages: self.dns_messages.load(Relaxed),
             dns_malformed: self.dns_malformed.load(Relaxed),
             dns_addresses_cached: self.dns_addresses_cached.load(Relaxed),
+            dns_shared: self.dns_shared.load(Relaxed),
+            dns_received: self.dns_received.load(Relaxed),
+            dns_share_dropped: self.dns_share_dropped.load(Relaxed),
             tls_certs: self.tls_certs.load(Relaxed),
             tls_cert_malformed: self.tls_cert_malformed.load(Relaxed),
             quic_initials: self.quic_initials.load(Relaxed),
@@ -470,6 +484,9 @@ impl PipelineSummary {
         self.dns_messages += o.dns_messages;
         self.dns_malformed += o.dns_malformed;
         self.dns_addresses_cached += o.dns_addresses_cached;
+        self.dns_shared += o.dns_shared;
+        self.dns_received += o.dns_received;
+        self.dns_share_dropped += o.dns_share_dropped;
         self.tls_certs += o.tls_certs;
         self.tls_cert_malformed += o.tls_cert_malformed;
         self.quic_initials += o.quic_initials;
