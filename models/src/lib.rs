@@ -6,6 +6,7 @@
 pub mod data;
 pub mod eval;
 pub mod forest;
+pub mod plot;
 pub mod schema;
 pub mod train;
 

@@ -94,6 +94,13 @@ enum Cmd {
         json: Option<PathBuf>,
         #[arg(long, default_value = "flowmark evaluation")]
         title: String,
+        /// Draw F1 against the checkpoint k (web, video, file_transfer and
+        /// their macro-F1) into this PNG.
+        #[arg(long, value_name = "PNG")]
+        plot: Option<PathBuf>,
+        /// The TrueType font for the plot's text.
+        #[arg(long, value_name = "TTF", default_value = models::plot::DEFAULT_FONT)]
+        font: PathBuf,
     },
     /// Show a model's schema, classes, checkpoints, size and feature use.
     Inspect { model: PathBuf },
@@ -185,7 +192,7 @@ fn run(cli: Cli) -> Result<()> {
                 sum.thresholds
             );
         }
-        Cmd::Eval { model, features, report, json, title } => {
+        Cmd::Eval { model, features, report, json, title, plot, font } => {
             let m = load(&model)?;
             let rows = read_rows(&features)?;
             let r = evaluate(&m, &rows);
@@ -196,6 +203,10 @@ fn run(cli: Cli) -> Result<()> {
             }
             if let Some(p) = json {
                 std::fs::write(&p, serde_json::to_string_pretty(&r)? + "\n")?;
+            }
+            if let Some(p) = plot {
+                models::plot::f1_by_checkpoint(&r, &title, &p, &font)?;
+                eprintln!("wrote {}", p.display());
             }
         }
         Cmd::Inspect { model } => {

@@ -337,10 +337,10 @@ fn model_swaps_during_a_long_replay_lose_nothing_and_counters_match() {
     assert!(checked > 50, "flows that started after a swap: {checked}");
     assert!(versions.len() > 3, "decisions by several model versions: {versions:?}");
     eprintln!(
-        "stall: longest loop iteration {} us without a swap, {} us with one, adoption itself {} us ({} swaps)",
-        s["totals"]["max_loop_ns"].as_u64().unwrap() / 1000,
-        s["totals"]["max_swap_loop_ns"].as_u64().unwrap() / 1000,
-        s["totals"]["max_adopt_ns"].as_u64().unwrap() / 1000,
+        "stall: longest loop iteration {} ns without a swap, {} ns with one, adoption itself {} ns ({} swaps)",
+        s["totals"]["max_loop_ns"].as_u64().unwrap(),
+        s["totals"]["max_swap_loop_ns"].as_u64().unwrap(),
+        s["totals"]["max_adopt_ns"].as_u64().unwrap(),
         s["totals"]["model_swaps"]
     );
 }
