@@ -33,7 +33,7 @@ fn model() -> Arc<Model> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let mut pl = Pipeline::new(Config { flow_capacity: 8, hello_buffers: 2, ..Config::default() });
+    let mut pl = Pipeline::new(Config { flow_capacity: 8, hello_buffers: 2, dns_cache: 16, ..Config::default() });
     pl.set_classifier(Some(Classifier::new(model(), &[], Direction::Both).unwrap()));
     // Frames: a 2-byte length, a 2-byte time step (ms), then the bytes.
     let mut rest = data;
