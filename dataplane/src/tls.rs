@@ -1282,9 +1282,8 @@ mod tests {
         }
     }
 
-    /// Re-frames a hello's handshake bytes into records of the given sizes
-    /// (the last size repeats).
-    fn reframe_sizes(stream: &[u8], sizes: &[usize]) -> Vec<u8> {
+    /// The bodies of a stream's TLS records, concatenated (its handshake bytes).
+    fn record_bodies(stream: &[u8]) -> Vec<u8> {
         let mut hs = Vec::new();
         let mut pos = 0;
         while pos + 5 <= stream.len() {
@@ -1292,6 +1291,13 @@ mod tests {
             hs.extend_from_slice(&stream[pos + 5..pos + 5 + len]);
             pos += 5 + len;
         }
+        hs
+    }
+
+    /// Re-frames a hello's handshake bytes into records of the given sizes
+    /// (the last size repeats).
+    fn reframe_sizes(stream: &[u8], sizes: &[usize]) -> Vec<u8> {
+        let hs = record_bodies(stream);
         let mut out = Vec::new();
         let mut rest = &hs[..];
         let mut i = 0;
@@ -1579,13 +1585,7 @@ mod tests {
     /// The flight's handshake bytes re-framed into records that end at the
     /// given handshake offsets.
     fn reframe_at(stream: &[u8], cuts: &[usize]) -> Vec<u8> {
-        let mut hs = Vec::new();
-        let mut pos = 0;
-        while pos + 5 <= stream.len() {
-            let len = usize::from(u16::from_be_bytes([stream[pos + 3], stream[pos + 4]]));
-            hs.extend_from_slice(&stream[pos + 5..pos + 5 + len]);
-            pos += 5 + len;
-        }
+        let hs = record_bodies(stream);
         let mut out = Vec::new();
         let mut start = 0;
         for &end in cuts.iter().chain(std::iter::once(&hs.len())) {
