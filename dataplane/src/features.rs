@@ -13,6 +13,9 @@ use crate::parse::{tcp_flags, Tcp};
 /// `name_class` of a flow whose name the table does not list (or that has none).
 pub const NO_NAME_CLASS: u8 = u8::MAX;
 
+/// RTTs below this are host time, not path: the floor of the RTT unit.
+pub const RTT_FLOOR_NS: u64 = 1_000_000;
+
 /// Welford running statistics over f64 samples, with min and max.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Running {
@@ -196,6 +199,19 @@ pub struct FlowState {
     pub rst_seen: bool,
     /// SYN seen from the initiator (so the direction is certain).
     pub syn_seen: bool,
+    /// Round-trip estimate: the initiator's (last) SYN or first packet,
+    /// the responder's first packet after it, and the initiator's first
+    /// packet after that (TCP handshakes only); `rtt_ns` is 0 while unknown.
+    rtt_fwd_ns: u64,
+    rtt_rev_ns: u64,
+    rtt_closed: bool,
+    pub rtt_ns: u64,
+    /// Inter-arrival times (ms) of packets after the TCP handshake (all
+    /// packets of other flows), [bidirectional, src2dst, dst2src]: the
+    /// handshake's own gaps are the RTT itself, split by the vantage point.
+    pub post_hs_piat: [Running; 3],
+    /// Bit i: packet i of `splt_*` belongs to the TCP handshake.
+    pub splt_handshake: u32,
     /// The classifier's decision, once made.
     pub decision: Decision,
     /// TLS hello reassembly, per direction.
@@ -274,6 +290,12 @@ impl Default for FlowState {
             fin_seen: [false; 2],
             rst_seen: false,
             syn_seen: false,
+            rtt_fwd_ns: 0,
+            rtt_rev_ns: 0,
+            rtt_closed: false,
+            rtt_ns: 0,
+            post_hs_piat: [Running::default(); 3],
+            splt_handshake: 0,
             decision: Decision::default(),
             hello: Default::default(),
         }
@@ -327,6 +349,16 @@ impl FlowState {
         let d = if p.forward { 0 } else { 1 };
         let prev_ns = self.last_ns;
         let first = self.bidir.packets == 0;
+        let handshake = self.update_rtt(p);
+        if !handshake {
+            let ms = |prev: u64| p.ts_ns.saturating_sub(prev) as f64 / 1e6;
+            if !first {
+                self.post_hs_piat[0].push(ms(prev_ns));
+            }
+            if self.dir[d].packets > 0 {
+                self.post_hs_piat[1 + d].push(ms(self.dir[d].last_ns));
+            }
+        }
         self.bidir.push(p.ts_ns, p.ps, p.payload);
         self.dir[d].push(p.ts_ns, p.ps, p.payload);
         self.last_ns = p.ts_ns.max(self.last_ns);
@@ -337,6 +369,7 @@ impl FlowState {
             self.splt_ps[i] = p.ps.min(u16::MAX as u32) as u16;
             self.splt_dir[i] = if p.forward { 1 } else { -1 };
             self.splt_piat_ms[i] = if first { 0.0 } else { (p.ts_ns.saturating_sub(prev_ns) as f64 / 1e6) as f32 };
+            self.splt_handshake |= (handshake as u32) << i;
             self.splt_len += 1;
         }
 
@@ -393,6 +426,44 @@ impl FlowState {
             self.burst_packets_total += 1;
             self.max_burst_bytes = self.max_burst_bytes.max(self.burst_bytes);
         }
+    }
+
+    /// The round-trip estimate (see the schema's `handshake_rtt_ms`): O(1),
+    /// called before the packet is accounted. Returns whether the packet
+    /// belongs to a TCP handshake (a SYN, or the initiator's packet that
+    /// closes the handshake).
+    #[inline]
+    fn update_rtt(&mut self, p: &PacketFacts) -> bool {
+        let syn = p.tcp.is_some_and(|t| t.flags & tcp_flags::SYN != 0);
+        if self.rtt_closed {
+            return syn;
+        }
+        let ts = p.ts_ns.max(1);
+        if p.forward {
+            if self.rtt_fwd_ns == 0 || (syn && self.rtt_rev_ns == 0) {
+                // A retransmitted SYN restarts the clock: the RTT is not the SYN timeout.
+                self.rtt_fwd_ns = ts;
+            } else if self.rtt_rev_ns != 0 {
+                // The handshake's closing packet: SYN to ACK is the whole
+                // round trip wherever the capture point is.
+                self.rtt_ns = ts.saturating_sub(self.rtt_fwd_ns);
+                self.rtt_closed = true;
+                return true;
+            }
+        } else if self.rtt_fwd_ns != 0 && self.rtt_rev_ns == 0 {
+            self.rtt_rev_ns = ts;
+            self.rtt_ns = ts.saturating_sub(self.rtt_fwd_ns);
+            // Only a TCP handshake (SYN, then SYN-ACK) has a closing packet worth waiting for.
+            let handshake = syn && self.syn_seen;
+            self.rtt_closed = !handshake;
+        }
+        syn
+    }
+
+    /// The RTT unit in ms (floored), or None while unknown.
+    #[inline]
+    pub fn rtt_unit_ms(&self) -> Option<f64> {
+        (self.rtt_ns > 0 || self.rtt_rev_ns > 0).then(|| self.rtt_ns.max(RTT_FLOOR_NS) as f64 / 1e6)
     }
 
     /// The schema's feature vector as of the packets seen so far.
@@ -505,6 +576,47 @@ impl FlowState {
         for i in 0..crate::names::CLASSES.len() {
             out[F::name_class_web as usize + i] = (self.name_class as usize == i) as u8 as f32;
         }
+        self.write_rtt_features(out);
+    }
+
+    /// Timing in RTT units: the ms features divided by the RTT unit (a
+    /// constant per call, so min, mean, stddev and max scale exactly).
+    fn write_rtt_features(&self, out: &mut schema::Vector) {
+        out[F::handshake_rtt_ms as usize] = match self.rtt_unit_ms() {
+            Some(_) => (self.rtt_ns as f64 / 1e6) as f32,
+            None => -1.0,
+        };
+        let Some(unit) = self.rtt_unit_ms() else {
+            out[F::bidirectional_duration_rtt as usize..=F::splt_piat_rtt_31 as usize].fill(-1.0);
+            return;
+        };
+        let r = |ms: f64| (ms / unit) as f32;
+        out[F::bidirectional_duration_rtt as usize] = r(self.last_ns.saturating_sub(self.first_ns) as f64 / 1e6);
+        out[F::time_to_first_payload_rtt as usize] = if self.first_payload_ns == 0 {
+            -1.0
+        } else {
+            r(self.first_payload_ns.saturating_sub(self.first_ns) as f64 / 1e6)
+        };
+        for (s, f0) in [
+            (&self.post_hs_piat[0], F::bidirectional_min_piat_rtt),
+            (&self.post_hs_piat[1], F::src2dst_min_piat_rtt),
+            (&self.post_hs_piat[2], F::dst2src_min_piat_rtt),
+        ] {
+            let f0 = f0 as usize;
+            out[f0] = r(s.min);
+            out[f0 + 1] = r(s.mean);
+            out[f0 + 2] = r(s.stddev());
+            out[f0 + 3] = r(s.max);
+        }
+        for i in 0..SPLT_LEN {
+            out[F::splt_piat_rtt_0 as usize + i] = if i >= self.splt_len as usize {
+                -1.0
+            } else if self.splt_handshake & (1 << i) != 0 {
+                0.0
+            } else {
+                r(self.splt_piat_ms[i] as f64)
+            };
+        }
     }
 
     /// Take `name` as the flow's service name if no name from a source of
@@ -559,6 +671,59 @@ mod tests {
         let tcp = Tcp { flags: tcp_flags::SYN, wscale: Some(255), mss: Some(u16::MAX), ..Tcp::default() };
         st.update(&PacketFacts { ts_ns: 0, ps: 60, payload: 0, forward: true, tcp: Some(tcp) });
         assert_eq!(st.wscale[0], 255);
+    }
+
+    fn tcp_pkt(st: &mut FlowState, ms: f64, forward: bool, flags: u8) {
+        let tcp = Tcp { flags, ..Tcp::default() };
+        st.update(&PacketFacts { ts_ns: (ms * 1e6) as u64, ps: 60, payload: 0, forward, tcp: Some(tcp) });
+    }
+
+    fn rtt_ms(st: &FlowState) -> f32 {
+        let mut v = [0f32; schema::N];
+        st.write_vector(1, 2, 6, false, &mut v);
+        v[F::handshake_rtt_ms as usize]
+    }
+
+    /// The handshake RTT is the same sum wherever the capture point is,
+    /// and a retransmitted SYN does not count its timeout.
+    #[test]
+    fn handshake_rtt_from_any_vantage_point() {
+        use tcp_flags::{ACK, SYN};
+        for (synack, ack) in [(40.0, 40.2), (0.2, 40.0), (15.0, 40.0)] {
+            let mut st = FlowState::new(true, 0);
+            tcp_pkt(&mut st, 0.0, true, SYN);
+            assert_eq!(rtt_ms(&st), -1.0, "unknown before any reply");
+            tcp_pkt(&mut st, synack, false, SYN | ACK);
+            tcp_pkt(&mut st, ack, true, ACK);
+            tcp_pkt(&mut st, ack + 500.0, false, ACK);
+            tcp_pkt(&mut st, ack + 900.0, true, ACK);
+            assert!((rtt_ms(&st) - ack as f32).abs() < 1e-3, "{synack} {ack}: {}", rtt_ms(&st));
+            let mut v = [0f32; schema::N];
+            st.write_vector(1, 2, 6, false, &mut v);
+            let want = 500.0 / ack as f32;
+            assert!((v[F::splt_piat_rtt_3 as usize] - want).abs() < 1e-3, "piat in RTT units");
+            assert!((v[F::dst2src_max_piat_rtt as usize] - (ack + 500.0 - synack) as f32 / ack as f32).abs() < 1e-3);
+            assert_eq!(v[F::splt_piat_rtt_5 as usize], -1.0, "absent packet");
+            assert_eq!(v[F::splt_piat_rtt_1 as usize], 0.0, "the handshake's own gaps say nothing");
+            assert_eq!(v[F::splt_piat_rtt_2 as usize], 0.0);
+            let fwd_gap = (v[F::src2dst_max_piat_rtt as usize] - 900.0 / ack as f32).abs();
+            assert!(fwd_gap < 1e-3, "src2dst after the handshake: ACK to the next");
+        }
+        let mut st = FlowState::new(true, 0);
+        tcp_pkt(&mut st, 0.0, true, SYN);
+        tcp_pkt(&mut st, 1000.0, true, SYN);
+        tcp_pkt(&mut st, 1030.0, false, SYN | ACK);
+        tcp_pkt(&mut st, 1030.5, true, ACK);
+        assert!((rtt_ms(&st) - 30.5).abs() < 1e-3);
+        // UDP: first request to first response; a tiny RTT is floored at 1 ms.
+        let mut st = FlowState::new(true, 0);
+        st.update(&PacketFacts { ts_ns: 0, ps: 80, payload: 30, forward: true, tcp: None });
+        st.update(&PacketFacts { ts_ns: 100_000, ps: 80, payload: 30, forward: false, tcp: None });
+        st.update(&PacketFacts { ts_ns: 5_100_000, ps: 80, payload: 30, forward: true, tcp: None });
+        let mut v = [0f32; schema::N];
+        st.write_vector(1, 2, 17, false, &mut v);
+        assert!((v[F::handshake_rtt_ms as usize] - 0.1).abs() < 1e-4);
+        assert!((v[F::splt_piat_rtt_2 as usize] - 5.0).abs() < 1e-4, "in units of the 1 ms floor");
     }
 
     proptest! {

@@ -88,6 +88,10 @@ pub struct Report {
     /// Share of flows (that reached the first checkpoint) decided by packet 8.
     pub decided_by_8: f64,
     pub ns_per_decision: f64,
+    /// Every decided flow: (capture and flow, application, truth, prediction,
+    /// decision packet, confidence), for per-flow analysis.
+    #[serde(skip)]
+    pub flow_decisions: Vec<(String, String, usize, usize, u32, f32)>,
 }
 
 /// A flow's true class and its rows by checkpoint index.
@@ -119,7 +123,11 @@ pub fn evaluate(model: &Model, rows: &[Row]) -> Report {
     let mut decided_at: BTreeMap<u32, usize> = model.checkpoints.iter().map(|c| (c.packets, 0)).collect();
     let mut pairs = Vec::new();
     let mut undecided = 0;
-    for (truth, mut cks) in flows.values().cloned() {
+    let mut flow_decisions = Vec::new();
+    let mut keys: Vec<&String> = flows.keys().collect();
+    keys.sort();
+    for key in keys {
+        let (truth, mut cks) = flows[key].clone();
         cks.sort_by_key(|c| c.0);
         let mut decision = None;
         for (i, &(ck, r)) in cks.iter().enumerate() {
@@ -129,6 +137,14 @@ pub fn evaluate(model: &Model, rows: &[Row]) -> Report {
             let last_seen = i + 1 == cks.len();
             if conf >= model.checkpoints[ck].threshold || (last_ck && model.decide_after_last) {
                 decision = Some((model.checkpoints[ck].packets, pred));
+                flow_decisions.push((
+                    key.clone(),
+                    r.application.clone(),
+                    truth,
+                    pred,
+                    model.checkpoints[ck].packets,
+                    conf,
+                ));
                 break;
             }
             let _ = last_seen;
@@ -154,6 +170,7 @@ pub fn evaluate(model: &Model, rows: &[Row]) -> Report {
         undecided,
         decided_by_8: by8 as f64 / total as f64,
         ns_per_decision: ns,
+        flow_decisions,
     }
 }
 

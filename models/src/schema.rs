@@ -6,7 +6,8 @@
 //! Names follow NFStream's where one exists. `src2dst` is the initiator's
 //! direction (the SYN sender, else the first packet's sender). Packet size
 //! (`ps`) is the layer-2 frame length without FCS; payload sizes are the
-//! transport payload. Times are in milliseconds of packet time.
+//! transport payload. Times are in milliseconds of packet time, or in units of the flow's
+//! round-trip time (`*_rtt`).
 
 macro_rules! schema {
     ($($name:ident,)*) => {
@@ -256,6 +257,64 @@ schema! {
     name_class_interactive,
     name_class_realtime,
     name_class_other,
+    // Timing in units of the flow's round-trip time (issue 5): absolute
+    // milliseconds mostly measure the path, not the application, and do not
+    // transfer to other networks. The RTT is estimated from the handshake:
+    // TCP, initiator's SYN to its first packet after the SYN-ACK (the same
+    // sum from any vantage point); otherwise the first src2dst packet to the
+    // first dst2src one. Floored at 1 ms (below that it is host time, not
+    // path). Every `*_rtt` feature is -1 while the RTT is unknown. The
+    // handshake's own gaps are the RTT, split between the directions by
+    // where the capture point is: `splt_piat_rtt_*` gives 0 for handshake
+    // packets, and the `*_piat_rtt` statistics count gaps to the packets
+    // after the handshake only.
+    handshake_rtt_ms,
+    bidirectional_duration_rtt,
+    time_to_first_payload_rtt,
+    bidirectional_min_piat_rtt,
+    bidirectional_mean_piat_rtt,
+    bidirectional_stddev_piat_rtt,
+    bidirectional_max_piat_rtt,
+    src2dst_min_piat_rtt,
+    src2dst_mean_piat_rtt,
+    src2dst_stddev_piat_rtt,
+    src2dst_max_piat_rtt,
+    dst2src_min_piat_rtt,
+    dst2src_mean_piat_rtt,
+    dst2src_stddev_piat_rtt,
+    dst2src_max_piat_rtt,
+    splt_piat_rtt_0,
+    splt_piat_rtt_1,
+    splt_piat_rtt_2,
+    splt_piat_rtt_3,
+    splt_piat_rtt_4,
+    splt_piat_rtt_5,
+    splt_piat_rtt_6,
+    splt_piat_rtt_7,
+    splt_piat_rtt_8,
+    splt_piat_rtt_9,
+    splt_piat_rtt_10,
+    splt_piat_rtt_11,
+    splt_piat_rtt_12,
+    splt_piat_rtt_13,
+    splt_piat_rtt_14,
+    splt_piat_rtt_15,
+    splt_piat_rtt_16,
+    splt_piat_rtt_17,
+    splt_piat_rtt_18,
+    splt_piat_rtt_19,
+    splt_piat_rtt_20,
+    splt_piat_rtt_21,
+    splt_piat_rtt_22,
+    splt_piat_rtt_23,
+    splt_piat_rtt_24,
+    splt_piat_rtt_25,
+    splt_piat_rtt_26,
+    splt_piat_rtt_27,
+    splt_piat_rtt_28,
+    splt_piat_rtt_29,
+    splt_piat_rtt_30,
+    splt_piat_rtt_31,
 }
 
 /// Number of features.
@@ -267,7 +326,7 @@ pub const SPLT_LEN: usize = 32;
 pub const SPLT_PAYLOAD_LEN: usize = 16;
 
 /// The schema's version name.
-pub const VERSION: &str = "flowmark-features-v2";
+pub const VERSION: &str = "flowmark-features-v3";
 
 /// FNV-1a 64 of `line` and a newline, continuing from `h`.
 const fn fnv_line(mut h: u64, line: &str) -> u64 {
@@ -312,7 +371,8 @@ mod tests {
             assert_eq!(index_of(n), Some(i));
         }
         assert_eq!(F::bidirectional_duration_ms as usize, 0);
-        assert_eq!(F::name_class_other as usize, N - 1);
+        assert_eq!(F::splt_piat_rtt_31 as usize, N - 1);
+        assert_eq!(F::splt_piat_rtt_31 as usize - F::splt_piat_rtt_0 as usize, SPLT_LEN - 1);
         assert_eq!(F::splt_ps_31 as usize - F::splt_ps_0 as usize, SPLT_LEN - 1);
         assert_eq!(F::splt_payload_ps_15 as usize - F::splt_payload_ps_0 as usize, SPLT_PAYLOAD_LEN - 1);
     }
@@ -320,6 +380,6 @@ mod tests {
     #[test]
     fn hash_changes_with_any_name() {
         assert_ne!(HASH, 0);
-        assert_eq!(N, 215);
+        assert_eq!(N, 262);
     }
 }

@@ -81,19 +81,44 @@ fn matrix(rows: &[&Row], mask: &[bool]) -> Result<DenseMatrix<f32>> {
     DenseMatrix::from_2d_vec(&data).map_err(|e| anyhow!("building the training matrix: {e}"))
 }
 
-pub fn fit(rows: &[&Row], y: &[u32], p: &Params, mask: &[bool]) -> Result<Forest> {
-    let x = matrix(rows, mask)?;
+fn fit_matrix(x: &DenseMatrix<f32>, y: &[u32], p: &Params, mask: &[bool], trees: u16, seed: u64) -> Result<Forest> {
     let used = mask.iter().filter(|&&m| m).count().max(1);
     let params = RandomForestClassifierParameters {
-        n_trees: p.trees,
+        n_trees: trees,
         max_depth: p.max_depth,
         min_samples_leaf: p.min_samples_leaf,
         min_samples_split: p.min_samples_split,
         m: Some(p.mtry.unwrap_or(((used as f64).sqrt().ceil()) as usize).max(1)),
-        seed: p.seed,
+        seed,
         ..Default::default()
     };
-    RandomForestClassifier::fit(&x, &y.to_vec(), params).map_err(|e| anyhow!("training the forest: {e}"))
+    RandomForestClassifier::fit(x, &y.to_vec(), params).map_err(|e| anyhow!("training the forest: {e}"))
+}
+
+/// One smartcore forest of `p.trees` trees (the reference for compiled inference).
+pub fn fit(rows: &[&Row], y: &[u32], p: &Params, mask: &[bool]) -> Result<Forest> {
+    fit_matrix(&matrix(rows, mask)?, y, p, mask, p.trees, p.seed)
+}
+
+/// `p.trees` independent trees, each a one-tree smartcore forest with its
+/// own seed. smartcore 0.4 seeds the feature sampling of every tree of a
+/// forest with the forest's one seed, so its trees try the same feature
+/// subsets node by node and differ only by their bootstrap: they vote
+/// together, confidence saturates at 1.0 and the forest changes wholesale
+/// with the seed. Separate seeds give the random forest its decorrelation.
+pub fn fit_trees(rows: &[&Row], y: &[u32], p: &Params, mask: &[bool]) -> Result<Vec<Forest>> {
+    let x = matrix(rows, mask)?;
+    let mut rng = SplitMix(p.seed);
+    (0..p.trees).map(|_| fit_matrix(&x, y, p, mask, 1, rng.next())).collect()
+}
+
+/// Compile forests one after another into `nodes`; returns the trees added.
+fn compile_all(fs: &[Forest], nodes: &mut Vec<Node>, trees: &mut Vec<(u32, u32)>) -> Result<u32> {
+    let mut n = 0;
+    for f in fs {
+        n += compile(f, nodes, trees)?;
+    }
+    Ok(n)
 }
 
 /// smartcore's prediction of each row (the reference for compiled inference).
@@ -198,36 +223,34 @@ pub fn train(rows: &[Row], p: &Params, mut progress: impl FnMut(&str)) -> Result
                 val_part.len()
             ));
             let (tx, ty) = balanced(&train_part, &class_of, p);
-            let f = fit(&tx, &ty, p, &mask)?;
+            let f = fit_trees(&tx, &ty, p, &mask)?;
             let mut tmp = Model { checkpoints: Vec::new(), trees: Vec::new(), nodes: Vec::new(), ..model.clone() };
-            let n = compile(&f, &mut tmp.nodes, &mut tmp.trees)?;
+            let n = compile_all(&f, &mut tmp.nodes, &mut tmp.trees)?;
             tmp.checkpoints.push(Checkpoint { packets: k, threshold: 0.0, first_tree: 0, trees: n });
-            let scored: Vec<(bool, f32)> = val_part
+            let scored: Vec<(bool, f32, usize)> = val_part
                 .iter()
                 .map(|r| {
                     let (c, v, t) = tmp.predict(0, &r.x);
-                    (c as u32 == class_of[r.label.as_str()], v as f32 / t.max(1) as f32)
+                    (c as u32 == class_of[r.label.as_str()], v as f32 / t.max(1) as f32, c)
                 })
                 .collect();
             threshold = 1.0;
             for step in 0..=10 {
                 let t = (50 + step * 5) as f32 / 100.0;
-                let decided: Vec<&(bool, f32)> = scored.iter().filter(|s| s.1 >= t).collect();
-                let correct = decided.iter().filter(|s| s.0).count();
-                if !decided.is_empty() && correct as f32 / decided.len() as f32 >= p.target_precision {
+                if precise_enough(&scored, t, p.target_precision) {
                     threshold = t;
                     break;
                 }
             }
-            let decided: Vec<&(bool, f32)> = scored.iter().filter(|s| s.1 >= threshold).collect();
+            let decided: Vec<_> = scored.iter().filter(|s| s.1 >= threshold).collect();
             let acc = decided.iter().filter(|s| s.0).count() as f64 / decided.len().max(1) as f64;
             summary.validation.insert(k, (acc, decided.len() as f64 / scored.len() as f64));
         }
         progress(&format!("checkpoint {k}: training {} trees on {} rows", p.trees, at_k.len()));
         let (tx, ty) = balanced(&at_k, &class_of, p);
-        let f = fit(&tx, &ty, p, &mask)?;
+        let f = fit_trees(&tx, &ty, p, &mask)?;
         let first = model.trees.len() as u32;
-        let n = compile(&f, &mut model.nodes, &mut model.trees)?;
+        let n = compile_all(&f, &mut model.nodes, &mut model.trees)?;
         model.checkpoints.push(Checkpoint { packets: k, threshold, first_tree: first, trees: n });
         summary.thresholds.insert(k, threshold);
     }
@@ -235,6 +258,29 @@ pub fn train(rows: &[Row], p: &Params, mut progress: impl FnMut(&str)) -> Result
     summary.bytes = model.to_bytes().len();
     Ok((model, summary))
 }
+
+/// Do the validation decisions at confidence `t` reach the target
+/// precision, overall and for every predicted class with at least
+/// [`MIN_CLASS_DECISIONS`] of them? Overall precision alone lets a large
+/// easy class (DNS) carry a small one decided badly, and the mission is
+/// macro-F1.
+fn precise_enough(scored: &[(bool, f32, usize)], t: f32, target: f32) -> bool {
+    let mut per: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
+    let (mut n, mut ok) = (0usize, 0usize);
+    for &(correct, _, class) in scored.iter().filter(|s| s.1 >= t) {
+        let e = per.entry(class).or_default();
+        e.0 += 1;
+        e.1 += correct as usize;
+        n += 1;
+        ok += correct as usize;
+    }
+    n > 0
+        && ok as f32 / n as f32 >= target
+        && per.values().all(|&(n, ok)| n < MIN_CLASS_DECISIONS || ok as f32 / n as f32 >= target)
+}
+
+/// Fewer validation decisions for a class than this say too little about its precision.
+const MIN_CLASS_DECISIONS: usize = 5;
 
 /// The rows and labels to fit on, with classes resampled towards the
 /// largest when balancing is on.
