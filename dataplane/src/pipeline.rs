@@ -190,25 +190,30 @@ fn classify_and_mark(
     if table.state(slot).decision.state == DecisionState::Pending {
         if let Some(ck) = m.checkpoint_at(index) {
             FlowRef { key: table.key(slot), state: table.state(slot) }.vector(vector);
-            let (class, votes, trees) = m.predict(ck, vector);
-            let confidence = votes as f32 / trees.max(1) as f32;
             let last = ck + 1 == m.checkpoints.len();
-            let d = &mut table.state_mut(slot).decision;
-            if confidence >= m.checkpoints[ck].threshold || (last && m.decide_after_last) {
-                d.state = DecisionState::Decided;
-                d.class = class as u8;
-                d.confidence = confidence;
-                d.packet = index.min(u32::MAX as u64) as u32;
-                d.model_version = m.version;
-                d.dscp = cl.dscp[class];
-                bump(&counters.class_flows[class], 1);
-                bump(&counters.decided_at[ck], 1);
-            } else if last {
-                d.state = DecisionState::Unknown;
-                d.confidence = confidence;
-                d.packet = index.min(u32::MAX as u64) as u32;
-                d.model_version = m.version;
-                bump(&counters.flows_unknown, 1);
+            let threshold = m.checkpoints[ck].threshold;
+            // Before the last checkpoint only a confident vote matters, so
+            // the vote may stop early; the last one needs the full count.
+            let vote = if last { Some(m.predict(ck, vector)) } else { m.predict_reaching(ck, vector, threshold) };
+            if let Some((class, votes, trees)) = vote {
+                let confidence = votes as f32 / trees.max(1) as f32;
+                let d = &mut table.state_mut(slot).decision;
+                if confidence >= threshold || (last && m.decide_after_last) {
+                    d.state = DecisionState::Decided;
+                    d.class = class as u8;
+                    d.confidence = confidence;
+                    d.packet = index.min(u32::MAX as u64) as u32;
+                    d.model_version = m.version;
+                    d.dscp = cl.dscp[class];
+                    bump(&counters.class_flows[class], 1);
+                    bump(&counters.decided_at[ck], 1);
+                } else if last {
+                    d.state = DecisionState::Unknown;
+                    d.confidence = confidence;
+                    d.packet = index.min(u32::MAX as u64) as u32;
+                    d.model_version = m.version;
+                    bump(&counters.flows_unknown, 1);
+                }
             }
         }
     }

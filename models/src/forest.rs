@@ -380,6 +380,55 @@ impl Model {
         (best, votes[best], c.trees)
     }
 
+    /// As [`Model::predict`], but stops walking trees as soon as no class
+    /// can reach `threshold` of the votes (`votes / trees >= threshold`, in
+    /// f32 as the dataplane compares): `None` then, since the checkpoint
+    /// cannot decide; otherwise exactly what `predict` returns. Most flows
+    /// are not decided at the early checkpoints, so most of their trees are
+    /// never walked.
+    #[inline]
+    pub fn predict_reaching(&self, ck: usize, x: &[f32; schema::N], threshold: f32) -> Option<(usize, u32, u32)> {
+        let c = self.checkpoints.get(ck)?;
+        let total = c.trees;
+        // The fewest votes that reach the threshold, by the same comparison.
+        let reaches = |v: u32| v as f32 / total.max(1) as f32 >= threshold;
+        let mut need = ((threshold.max(0.0) * total as f32).floor() as u32).min(total);
+        while need > 0 && reaches(need - 1) {
+            need -= 1;
+        }
+        while need <= total && !reaches(need) {
+            need += 1;
+        }
+        let mut votes = [0u32; MAX_CLASSES];
+        let mut lead = 0u32;
+        let first = c.first_tree as usize;
+        for (done, &(start, len)) in self.trees[first..first + total as usize].iter().enumerate() {
+            let tree = &self.nodes[start as usize..(start + len) as usize];
+            let mut i = 0usize;
+            loop {
+                let n = tree[i];
+                if n.feature == LEAF {
+                    let v = &mut votes[n.yes as usize];
+                    *v += 1;
+                    lead = lead.max(*v);
+                    break;
+                }
+                i = if x[n.feature as usize] <= n.threshold { n.yes } else { n.no } as usize;
+            }
+            let left = total - done as u32 - 1;
+            if lead + left < need {
+                return None;
+            }
+        }
+        let mut best = 0;
+        for k in 1..self.classes.len() {
+            if votes[k] > votes[best] {
+                best = k;
+            }
+        }
+        Some((best, votes[best], total))
+    }
+
     /// The index of the checkpoint taken at `packets`, if any.
     #[inline]
     pub fn checkpoint_at(&self, packets: u64) -> Option<usize> {
@@ -427,6 +476,33 @@ mod tests {
                 Node { feature: LEAF, threshold: 0.0, yes: 1, no: 0 },
             ],
         }
+    }
+
+    #[test]
+    fn early_exit_agrees_with_the_full_vote() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("forest.bin");
+        let m = Model::from_bytes(&std::fs::read(path).expect("the shipped model")).expect("valid");
+        let mut exits = 0;
+        for i in 0..400u32 {
+            let mut x = [0f32; schema::N];
+            for (j, v) in x.iter_mut().enumerate() {
+                *v = ((i.wrapping_mul(2654435761) ^ (j as u32 * 40503)) % 1500) as f32 / (1 + i % 7) as f32;
+            }
+            for ck in 0..m.checkpoints.len() {
+                let full = m.predict(ck, &x);
+                for thr in [0.0f32, 0.3, 0.5, 0.9, 0.95, 1.0, m.checkpoints[ck].threshold] {
+                    let conf = full.1 as f32 / full.2.max(1) as f32;
+                    match m.predict_reaching(ck, &x, thr) {
+                        None => {
+                            assert!(conf < thr, "exited although {conf} >= {thr}");
+                            exits += 1;
+                        }
+                        Some(r) => assert_eq!(r, full, "threshold {thr}"),
+                    }
+                }
+            }
+        }
+        assert!(exits > 0, "some votes end early");
     }
 
     #[test]
