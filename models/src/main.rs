@@ -9,7 +9,7 @@ use models::data::read_rows;
 use models::eval::evaluate;
 use models::forest::Model;
 use models::train::{train, Params};
-use models::{schema, DEFAULT_CLASSES, DEFAULT_EXCLUDE, NAME_FEATURES};
+use models::{default_exclude, schema, DEFAULT_CLASSES, NAME_FEATURES};
 
 /// flowmark models: train a forest on feature rows from `dataplane extract`,
 /// evaluate it, inspect a forest.bin.
@@ -59,7 +59,8 @@ enum Cmd {
         /// Extra features to withhold (on top of the defaults unless --no-default-exclude).
         #[arg(long, value_delimiter = ',')]
         exclude: Vec<String>,
-        /// Do not withhold the default host-describing features (ports, SYN options).
+        /// Do not withhold the default features: the hosts' traits (ports, SYN
+        /// options) and timing in absolute milliseconds.
         #[arg(long)]
         no_default_exclude: bool,
         /// Withhold every name-based feature (the ECH/VPN ablation).
@@ -157,7 +158,7 @@ fn run(cli: Cli) -> Result<()> {
                 .collect::<Result<Vec<_>>>()?;
             let mut ex: Vec<String> = exclude;
             if !no_default_exclude {
-                ex.extend(DEFAULT_EXCLUDE.iter().map(|s| s.to_string()));
+                ex.extend(default_exclude().map(str::to_string));
             }
             if no_names {
                 ex.extend(NAME_FEATURES.iter().map(|s| s.to_string()));
