@@ -134,10 +134,30 @@ fn long_capture(path: &Path, copies: u32) -> (u64, Vec<u64>) {
     (ts.len() as u64, ts)
 }
 
-/// Model files with distinct versions, from the shipped model.
-fn model_versions(dir: &Path, n: u32) -> Vec<(u32, PathBuf)> {
+/// The shipped model cut to its first `keep` trees per checkpoint: a
+/// real, valid model that is quick to send and check, so a hundred swaps
+/// fit inside the replay whatever the machine's speed.
+fn small_model(keep: u32) -> models::forest::Model {
     let bytes = std::fs::read(root().join("models/forest.bin")).unwrap();
-    let base = models::forest::Model::from_bytes(&bytes).unwrap();
+    let mut m = models::forest::Model::from_bytes(&bytes).unwrap();
+    let (mut trees, mut nodes) = (Vec::new(), Vec::new());
+    for c in m.checkpoints.iter_mut() {
+        let first = trees.len() as u32;
+        for &(start, len) in &m.trees[c.first_tree as usize..(c.first_tree + c.trees.min(keep)) as usize] {
+            trees.push((nodes.len() as u32, len));
+            nodes.extend_from_slice(&m.nodes[start as usize..(start + len) as usize]);
+        }
+        c.first_tree = first;
+        c.trees = c.trees.min(keep);
+    }
+    m.trees = trees;
+    m.nodes = nodes;
+    models::forest::Model::from_bytes(&m.to_bytes()).expect("the cut model is valid")
+}
+
+/// Model files with distinct versions.
+fn model_versions(dir: &Path, n: u32) -> Vec<(u32, PathBuf)> {
+    let base = small_model(8);
     (0..n)
         .map(|i| {
             let mut m = base.clone();
