@@ -317,7 +317,12 @@ impl Resolution {
 /// addresses. `Ok` with no addresses for a query, an NXDOMAIN, or an
 /// answer of other types; `Err` when the message itself is malformed.
 pub fn resolve(msg: &[u8]) -> Result<Resolution, DnsError> {
-    let s = parse(msg)?;
+    resolve_parsed(msg, &parse(msg)?)
+}
+
+/// [`resolve`] for a message already summarised by [`parse`] (`s` must be
+/// `parse(msg)`), so the dataplane reads each response once.
+pub fn resolve_parsed(msg: &[u8], s: &DnsSummary) -> Result<Resolution, DnsError> {
     let mut r = Resolution {
         chain: [Name::EMPTY; MAX_CHAIN],
         chain_len: 0,

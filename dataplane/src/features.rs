@@ -185,8 +185,6 @@ pub struct FlowState {
     pub name_sources: u8,
     /// The name table's class index for the name, or [`NO_NAME_CLASS`].
     pub name_class: u8,
-    /// The name table's entry for the name (`u32::MAX` when unlisted).
-    pub name_entry: u32,
     /// The client's first payload is an HTTP/1.x request.
     pub http_request: bool,
     pub alpn: InlineStr<32>,
@@ -279,7 +277,6 @@ impl Default for FlowState {
             name_source: NameSource::None,
             name_sources: 0,
             name_class: NO_NAME_CLASS,
-            name_entry: u32::MAX,
             http_request: false,
             alpn: InlineStr::default(),
             ja4: InlineStr::default(),
@@ -634,16 +631,7 @@ impl FlowState {
         }
         self.name.set(name);
         self.name_source = source;
-        match table.lookup(name) {
-            Some(m) => {
-                self.name_class = m.class;
-                self.name_entry = m.entry;
-            }
-            None => {
-                self.name_class = NO_NAME_CLASS;
-                self.name_entry = u32::MAX;
-            }
-        }
+        self.name_class = table.lookup(name).map_or(NO_NAME_CLASS, |m| m.class);
         true
     }
 }

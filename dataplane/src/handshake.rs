@@ -359,13 +359,10 @@ impl Inspector {
         let have = self.bufs.contiguous(h.slot);
         let start = h.slot as usize * SLOT_BYTES;
         let names = &self.names;
-        let out = if ok || have > 0 {
-            settle(tls::client_hello_message(&self.bufs.data[start..start + have]), c, |ch| {
-                apply_client(st, ch, c, have, names, NameSource::Quic)
-            })
-        } else {
-            Outcome::Finished
-        };
+        let out = settle(tls::client_hello_message(&self.bufs.data[start..start + have]), c, |ch| {
+            apply_client(st, ch, c, have, names, NameSource::Quic)
+        });
+        // A fragment that did not fit or a bogus frame ends the attempt.
         let finished = matches!(out, Outcome::Finished) || !ok;
         if finished || h.packets as u64 >= QUIC_PACKETS {
             if !finished {
@@ -384,7 +381,7 @@ impl Inspector {
                 if m.is_response {
                     st.dns_responses = st.dns_responses.saturating_add(1);
                     if m.address_count > 0 {
-                        if let Ok(r) = dns::resolve(payload) {
+                        if let Ok(r) = dns::resolve_parsed(payload, &m) {
                             let before = self.dns.stored;
                             self.dns.learn(&r, &self.names, ts_ns);
                             bump(&c.dns_addresses_cached, self.dns.stored - before);

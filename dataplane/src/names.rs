@@ -518,7 +518,7 @@ mod tests {
     }
 
     #[test]
-    fn lookups_allocate_nothing_and_never_panic_on_odd_names() {
+    fn lookups_never_panic_on_odd_names() {
         let t = NameTable::parse(NameTable::SHIPPED).expect("shipped table");
         for n in [&b"...."[..], b".com", b"\xff\xfe.com", &[b'a'; 300], b"a.", b"-.-.-"] {
             let _ = t.lookup(n);
