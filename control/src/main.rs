@@ -244,9 +244,20 @@ fn run(cli: Cli) -> Result<()> {
                 .as_array()
                 .into_iter()
                 .flatten()
-                .map(|k| format!("{} pkts ≥ {:.2}", k["packets"], k["threshold"].as_f64().unwrap_or(0.0)))
+                .map(|k| {
+                    let t: Vec<String> = k["thresholds"]
+                        .as_object()
+                        .into_iter()
+                        .flatten()
+                        .map(|(c, t)| match t.as_f64() {
+                            Some(t) => format!("{c} ≥ {t:.2}"),
+                            None => format!("{c} never"),
+                        })
+                        .collect();
+                    format!("  at {:>3} packets: {}", k["packets"], t.join(", "))
+                })
                 .collect();
-            println!("checkpoints: {}", cks.join(", "));
+            println!("checkpoints (share of votes a class needs to decide):\n{}", cks.join("\n"));
             for c in m["classes"].as_array().into_iter().flatten() {
                 let d = c["dscp"].as_u64().unwrap_or(0) as u8;
                 println!("  {:<14} {}", c["name"].as_str().unwrap_or("?"), dataplane::mark::dscp_name(d));
@@ -473,6 +484,12 @@ fn prometheus_text(r: &Value) -> Result<String> {
     }
     m.family("flowmark_flows_unknown_total", "counter", "Flows the model left unknown after its last checkpoint.");
     m.sample("flowmark_flows_unknown_total", "", p.flows_unknown);
+    m.family(
+        "flowmark_flows_decided_by_name_total",
+        "counter",
+        "Flows decided by the name table's class rather than the trees' vote.",
+    );
+    m.sample("flowmark_flows_decided_by_name_total", "", p.decided_by_name);
     m.family("flowmark_packets_marked_total", "counter", "Packets marked with their class's DSCP, by class.");
     for (k, c) in &p.classes {
         m.sample("flowmark_packets_marked_total", &format!("class=\"{}\"", esc(k)), c.packets_marked);

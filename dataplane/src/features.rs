@@ -228,6 +228,8 @@ pub struct Decision {
     pub packet: u32,
     /// The version of the model that decided.
     pub model_version: u32,
+    /// Decided by the name table's class, not the trees' vote.
+    pub by_name: bool,
     /// The mark chosen at the decision: kept for flows whose deciding model
     /// has since been swapped out (their class index means nothing to the new one).
     pub dscp: u8,

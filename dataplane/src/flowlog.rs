@@ -91,6 +91,9 @@ pub fn json_line(f: FlowRef<'_>, reason: EndReason, worker: u16, classes: Option
         );
         o.insert("decision_packet".into(), d.packet.into());
         o.insert("model_version".into(), d.model_version.into());
+        if d.state == DecisionState::Decided {
+            o.insert("decided_by".into(), (if d.by_name { "name" } else { "forest" }).into());
+        }
     }
     let mut feats = serde_json::Map::new();
     for (name, x) in schema::NAMES.iter().zip(v.iter()) {

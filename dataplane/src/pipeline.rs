@@ -191,25 +191,26 @@ fn classify_and_mark(
         if let Some(ck) = m.checkpoint_at(index) {
             FlowRef { key: table.key(slot), state: table.state(slot) }.vector(vector);
             let last = ck + 1 == m.checkpoints.len();
-            let threshold = m.checkpoints[ck].threshold;
-            // Before the last checkpoint only a confident vote matters, so
-            // the vote may stop early; the last one needs the full count.
-            let vote = if last { Some(m.predict(ck, vector)) } else { m.predict_reaching(ck, vector, threshold) };
-            if let Some((class, votes, trees)) = vote {
-                let confidence = votes as f32 / trees.max(1) as f32;
+            // The name verdict, else the trees' vote; before the last
+            // checkpoint the vote stops once no class can reach its threshold.
+            if let Some(o) = m.classify(ck, vector) {
                 let d = &mut table.state_mut(slot).decision;
-                if confidence >= threshold || (last && m.decide_after_last) {
+                if o.decided {
                     d.state = DecisionState::Decided;
-                    d.class = class as u8;
-                    d.confidence = confidence;
+                    d.class = o.class as u8;
+                    d.confidence = o.confidence();
+                    d.by_name = o.by_name;
                     d.packet = index.min(u32::MAX as u64) as u32;
                     d.model_version = m.version;
-                    d.dscp = cl.dscp[class];
-                    bump(&counters.class_flows[class], 1);
+                    d.dscp = cl.dscp[o.class];
+                    bump(&counters.class_flows[o.class], 1);
                     bump(&counters.decided_at[ck], 1);
+                    if o.by_name {
+                        bump(&counters.decided_by_name, 1);
+                    }
                 } else if last {
                     d.state = DecisionState::Unknown;
-                    d.confidence = confidence;
+                    d.confidence = o.confidence();
                     d.packet = index.min(u32::MAX as u64) as u32;
                     d.model_version = m.version;
                     bump(&counters.flows_unknown, 1);

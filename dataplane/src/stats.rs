@@ -234,7 +234,8 @@ impl RunSummary {
                 let decided: u64 = p.classes.values().map(|c| c.flows).sum();
                 let _ = writeln!(
                     s,
-                    "\nclassified by {m}: {decided} flows decided, {} unknown, {} undecided (ended before a decision)",
+                    "\nclassified by {m}: {decided} flows decided ({} by the name table), {} unknown, {} undecided (ended before a decision)",
+                    p.decided_by_name,
                     p.flows_unknown,
                     p.flows_created.saturating_sub(decided + p.flows_unknown)
                 );
@@ -339,6 +340,8 @@ pub struct PipelineCounters {
     pub decided_at: [AtomicU64; 8],
     /// Flows the model left unknown after its last checkpoint.
     pub flows_unknown: AtomicU64,
+    /// Flows decided by the name table's class rather than the trees' vote.
+    pub decided_by_name: AtomicU64,
 }
 
 /// A copy of the pipeline counters, by name.
@@ -384,6 +387,8 @@ pub struct PipelineSummary {
     pub decided_at: std::collections::BTreeMap<u32, u64>,
     #[serde(default)]
     pub flows_unknown: u64,
+    #[serde(default)]
+    pub decided_by_name: u64,
 }
 
 /// One class's counters.
@@ -460,6 +465,7 @@ impl PipelineCounters {
             classes: Default::default(),
             decided_at: Default::default(),
             flows_unknown: self.flows_unknown.load(Relaxed),
+            decided_by_name: self.decided_by_name.load(Relaxed),
         }
     }
 }
@@ -496,6 +502,7 @@ impl PipelineSummary {
         }
         self.flow_log_dropped += o.flow_log_dropped;
         self.flows_unknown += o.flows_unknown;
+        self.decided_by_name += o.decided_by_name;
         for (k, v) in &o.classes {
             let c = self.classes.entry(k.clone()).or_default();
             c.dscp = v.dscp;

@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 use dataplane::mark::Direction;
 use dataplane::pipeline::{Classifier, Config, NoSink, Pipeline};
 use libfuzzer_sys::fuzz_target;
-use models::forest::{Checkpoint, Class, Model, Node, LEAF};
+use models::forest::{Checkpoint, Class, Model, Node};
 
 fn model() -> Arc<Model> {
     static M: OnceLock<Arc<Model>> = OnceLock::new();
@@ -17,16 +17,13 @@ fn model() -> Arc<Model> {
             name: "fuzz".into(),
             classes: vec![Class { name: "web".into(), dscp: 18 }, Class { name: "video".into(), dscp: 26 }],
             checkpoints: vec![
-                Checkpoint { packets: 2, threshold: 0.9, first_tree: 0, trees: 1 },
-                Checkpoint { packets: 4, threshold: 0.0, first_tree: 0, trees: 1 },
+                Checkpoint::uniform(2, 0.9, 0, 1),
+                Checkpoint::uniform(4, 0.0, 0, 1),
             ],
             decide_after_last: true,
+            name_verdicts: true,
             trees: vec![(0, 3)],
-            nodes: vec![
-                Node { feature: 1, threshold: 3.0, yes: 1, no: 2 },
-                Node { feature: LEAF, threshold: 0.0, yes: 0, no: 0 },
-                Node { feature: LEAF, threshold: 0.0, yes: 1, no: 0 },
-            ],
+            nodes: vec![Node { feature: 1, threshold: 3.0, no: 2 }, Node::leaf(0), Node::leaf(1)],
         })
     })
     .clone()

@@ -9,36 +9,56 @@
 //! body: schema hash u64 | model version u32 | name (u16 len + UTF-8)
 //!       features u16 + each (u8 len + name)          -- must equal the schema, in order
 //!       classes u8 + each (u8 len + name, u8 DSCP)
-//!       checkpoints u8 + each (u32 packets, f32 threshold, u32 first tree, u32 tree count)
+//!       checkpoints u8 + each (u32 packets, u32 first tree, u32 tree count,
+//!                                  f32 threshold per class: a share of votes in [0, 1], or +inf: never)
 //!       after-last u8 (1: decide anyway, 0: unknown)
-//!       trees u32 + each (u32 node count + nodes (u16 feature, f32 threshold, u32 yes, u32 no))
+//!       name verdicts u8 (1: a flow whose service name the name table classes
+//!                         as one of the model's classes takes that class, 0: off)
+//!       trees u32 + each (u32 node count + nodes (u16 feature, f32 threshold, u16 no))
 //! ```
 //!
-//! A node with feature `LEAF` is a leaf; its `yes` is the class index. An
-//! inner node sends `x[feature] <= threshold` to `yes`, else to `no`; both
-//! children come after their parent, so a valid tree has no cycles.
+//! A tree's nodes are in preorder. A node with feature `LEAF` is a leaf; its
+//! `no` is the class index. An inner node at index `i` sends
+//! `x[feature] <= threshold` to the next node, `i + 1`, else to node `no` of
+//! its tree, which must come after `i + 1`: children come after their
+//! parent, so a valid tree has no cycles. Eight bytes a node, in memory as on
+//! disk, so a tree's hot path spans half the cache lines of version 1's.
 use std::fmt;
 
 use crate::schema;
 
 pub const MAGIC: &[u8; 8] = b"FMFOREST";
-pub const FORMAT_VERSION: u16 = 1;
+/// Version 2: a confidence threshold per class at each checkpoint, and
+/// 8-byte preorder nodes (version 1 had one threshold per checkpoint and
+/// 14-byte nodes with both children's indices).
+pub const FORMAT_VERSION: u16 = 2;
 /// Largest model file accepted.
 pub const MAX_FILE: usize = 64 << 20;
 pub const MAX_CLASSES: usize = 16;
 pub const MAX_TREES: usize = 4096;
 pub const MAX_NODES: usize = 1 << 20;
+/// Most nodes in one tree (child indices are 16-bit).
+pub const MAX_TREE_NODES: usize = u16::MAX as usize;
 pub const MAX_CHECKPOINTS: usize = 8;
 pub const LEAF: u16 = u16::MAX;
+/// The threshold of a class a checkpoint never decides.
+pub const NEVER: f32 = f32::INFINITY;
 
-/// One tree node (16 bytes).
+/// One tree node (8 bytes). An inner node's `yes` child is the next node
+/// (trees are in preorder) and its `no` child is node `no` of the tree; a
+/// leaf (`feature == LEAF`) holds its class in `no`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[repr(C)]
 pub struct Node {
-    pub feature: u16,
     pub threshold: f32,
-    pub yes: u32,
-    pub no: u32,
+    pub feature: u16,
+    pub no: u16,
+}
+
+impl Node {
+    pub fn leaf(class: u16) -> Node {
+        Node { threshold: 0.0, feature: LEAF, no: class }
+    }
 }
 
 /// A class the model outputs, and its default DSCP.
@@ -49,13 +69,73 @@ pub struct Class {
 }
 
 /// A checkpoint: at `packets` packets, the trees `first..first+count` vote,
-/// and a share of votes at least `threshold` decides.
+/// and the winning class decides when its share of the votes reaches its
+/// threshold (`thresholds[class]`; [`NEVER`] for a class this checkpoint
+/// cannot tell reliably enough, and for the unused slots).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Checkpoint {
     pub packets: u32,
-    pub threshold: f32,
+    pub thresholds: [f32; MAX_CLASSES],
     pub first_tree: u32,
     pub trees: u32,
+}
+
+impl Checkpoint {
+    /// A checkpoint whose every class has threshold `t`.
+    pub fn uniform(packets: u32, t: f32, first_tree: u32, trees: u32) -> Checkpoint {
+        Checkpoint { packets, thresholds: [t; MAX_CLASSES], first_tree, trees }
+    }
+
+    /// Do `votes` of this checkpoint's trees for `class` decide it?
+    #[inline]
+    pub fn decides(&self, class: usize, votes: u32) -> bool {
+        votes as f32 / self.trees.max(1) as f32 >= self.thresholds.get(class).copied().unwrap_or(NEVER)
+    }
+
+    /// The fewest votes that decide `class` (more than `trees` if none do).
+    fn votes_needed(&self, class: usize) -> u32 {
+        let t = self.thresholds.get(class).copied().unwrap_or(NEVER);
+        if t.is_nan() || t > 1.0 {
+            return self.trees + 1;
+        }
+        let mut need = ((t.max(0.0) * self.trees as f32).floor() as u32).min(self.trees);
+        while need > 0 && self.decides(class, need - 1) {
+            need -= 1;
+        }
+        while need <= self.trees && !self.decides(class, need) {
+            need += 1;
+        }
+        need
+    }
+}
+
+/// Each class's one-hot name feature: the name table's class for the flow.
+pub const NAME_CLASS_FEATURES: [(&str, schema::F); 6] = [
+    ("web", schema::F::name_class_web),
+    ("video", schema::F::name_class_video),
+    ("file_transfer", schema::F::name_class_file_transfer),
+    ("interactive", schema::F::name_class_interactive),
+    ("realtime", schema::F::name_class_realtime),
+    ("other", schema::F::name_class_other),
+];
+
+/// A checkpoint's verdict on a flow ([`Model::classify`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    pub class: usize,
+    /// Trees that voted for `class` (all of them for a name verdict).
+    pub votes: u32,
+    pub trees: u32,
+    /// Decided here (else: not confident enough, or unknown after the last).
+    pub decided: bool,
+    /// Decided by the name table, not by the trees.
+    pub by_name: bool,
+}
+
+impl Outcome {
+    pub fn confidence(&self) -> f32 {
+        self.votes as f32 / self.trees.max(1) as f32
+    }
 }
 
 /// A whole model.
@@ -67,6 +147,11 @@ pub struct Model {
     pub checkpoints: Vec<Checkpoint>,
     /// After the last checkpoint: decide anyway (true) or say unknown.
     pub decide_after_last: bool,
+    /// A flow whose service name the name table classes as one of the
+    /// model's classes (the one-hot `name_class_*` features) is decided as
+    /// that class at the first checkpoint it reaches with the name, before
+    /// the trees vote ([`Model::classify`]).
+    pub name_verdicts: bool,
     /// Node ranges of each tree in `nodes`.
     pub trees: Vec<(u32, u32)>,
     pub nodes: Vec<Node>,
@@ -179,18 +264,20 @@ impl Model {
         b.push(self.checkpoints.len() as u8);
         for c in &self.checkpoints {
             b.extend_from_slice(&c.packets.to_le_bytes());
-            b.extend_from_slice(&c.threshold.to_le_bytes());
             b.extend_from_slice(&c.first_tree.to_le_bytes());
             b.extend_from_slice(&c.trees.to_le_bytes());
+            for t in &c.thresholds[..self.classes.len()] {
+                b.extend_from_slice(&t.to_le_bytes());
+            }
         }
         b.push(self.decide_after_last as u8);
+        b.push(self.name_verdicts as u8);
         b.extend_from_slice(&(self.trees.len() as u32).to_le_bytes());
         for &(start, len) in &self.trees {
             b.extend_from_slice(&len.to_le_bytes());
             for n in &self.nodes[start as usize..(start + len) as usize] {
                 b.extend_from_slice(&n.feature.to_le_bytes());
                 b.extend_from_slice(&n.threshold.to_le_bytes());
-                b.extend_from_slice(&n.yes.to_le_bytes());
                 b.extend_from_slice(&n.no.to_le_bytes());
             }
         }
@@ -277,17 +364,27 @@ impl Model {
         }
         let mut checkpoints = Vec::with_capacity(nck);
         for _ in 0..nck {
-            checkpoints.push(Checkpoint {
-                packets: c.u32()?,
-                threshold: c.f32()?,
-                first_tree: c.u32()?,
-                trees: c.u32()?,
-            });
+            let mut ck = Checkpoint::uniform(c.u32()?, NEVER, c.u32()?, c.u32()?);
+            for (i, t) in ck.thresholds.iter_mut().take(ncls).enumerate() {
+                *t = c.f32()?;
+                if !((0.0..=1.0).contains(t) || *t == NEVER) {
+                    return Err(LoadError::Invalid(format!(
+                        "checkpoint {}: class {:?} has threshold {t} (0 to 1, or +inf for never)",
+                        ck.packets, classes[i].name
+                    )));
+                }
+            }
+            checkpoints.push(ck);
         }
         let decide_after_last = match c.u8()? {
             0 => false,
             1 => true,
             v => return Err(LoadError::Invalid(format!("after-last flag {v}"))),
+        };
+        let name_verdicts = match c.u8()? {
+            0 => false,
+            1 => true,
+            v => return Err(LoadError::Invalid(format!("name-verdicts flag {v}"))),
         };
         let ntrees = c.u32()? as usize;
         if ntrees == 0 || ntrees > MAX_TREES {
@@ -297,30 +394,32 @@ impl Model {
         let mut nodes: Vec<Node> = Vec::new();
         for t in 0..ntrees {
             let nn = c.u32()? as usize;
-            if nn == 0 || nn > MAX_NODES || nodes.len() + nn > MAX_NODES * 4 {
-                return Err(LoadError::Invalid(format!("tree {t} has {nn} nodes")));
+            if nn == 0 || nn > MAX_TREE_NODES || nodes.len() + nn > MAX_NODES * 4 {
+                return Err(LoadError::Invalid(format!("tree {t} has {nn} nodes (1 to {MAX_TREE_NODES})")));
             }
-            // Each node is 14 bytes on disk: refuse counts the file cannot hold
+            // Each node is 8 bytes on disk: refuse counts the file cannot hold
             // before reserving memory for them.
-            if c.b.len().saturating_sub(c.at) < nn * 14 {
-                return Err(LoadError::Truncated { needed: c.at + nn * 14, have: c.b.len() + 4 });
+            if c.b.len().saturating_sub(c.at) < nn * 8 {
+                return Err(LoadError::Truncated { needed: c.at + nn * 8, have: c.b.len() + 4 });
             }
             let start = nodes.len() as u32;
             for i in 0..nn {
-                let n = Node { feature: c.u16()?, threshold: c.f32()?, yes: c.u32()?, no: c.u32()? };
+                let n = Node { feature: c.u16()?, threshold: c.f32()?, no: c.u16()? };
                 if n.feature == LEAF {
-                    if n.yes as usize >= ncls {
-                        return Err(LoadError::Invalid(format!("tree {t} node {i}: leaf class {} of {ncls}", n.yes)));
+                    if n.no as usize >= ncls {
+                        return Err(LoadError::Invalid(format!("tree {t} node {i}: leaf class {} of {ncls}", n.no)));
                     }
                 } else {
                     if n.feature as usize >= schema::N {
                         return Err(LoadError::Invalid(format!("tree {t} node {i}: feature {}", n.feature)));
                     }
-                    let ok = |x: u32| (x as usize) > i && (x as usize) < nn;
-                    if !ok(n.yes) || !ok(n.no) {
+                    // Both children after the parent: the yes child (i + 1)
+                    // and the no child beyond it, inside the tree.
+                    if i + 1 >= nn || (n.no as usize) <= i + 1 || (n.no as usize) >= nn {
                         return Err(LoadError::Invalid(format!(
                             "tree {t} node {i}: children {} {} out of order",
-                            n.yes, n.no
+                            i + 1,
+                            n.no
                         )));
                     }
                     if n.threshold.is_nan() {
@@ -344,11 +443,8 @@ impl Model {
             if ck.trees == 0 || end > ntrees as u64 {
                 return Err(LoadError::Invalid(format!("checkpoint {} names trees beyond the {ntrees}", ck.packets)));
             }
-            if !(0.0..=1.0).contains(&ck.threshold) {
-                return Err(LoadError::Invalid(format!("checkpoint {} threshold {}", ck.packets, ck.threshold)));
-            }
         }
-        Ok(Model { version, name, classes, checkpoints, decide_after_last, trees, nodes })
+        Ok(Model { version, name, classes, checkpoints, decide_after_last, name_verdicts, trees, nodes })
     }
 
     /// Votes of checkpoint `ck`'s trees for `x`: (winning class, its votes,
@@ -359,17 +455,7 @@ impl Model {
         let mut votes = [0u32; MAX_CLASSES];
         let first = c.first_tree as usize;
         for &(start, len) in &self.trees[first..first + c.trees as usize] {
-            let tree = &self.nodes[start as usize..(start + len) as usize];
-            let mut i = 0usize;
-            // Children come after parents, so this ends within `len` steps.
-            loop {
-                let n = tree[i];
-                if n.feature == LEAF {
-                    votes[n.yes as usize] += 1;
-                    break;
-                }
-                i = if x[n.feature as usize] <= n.threshold { n.yes } else { n.no } as usize;
-            }
+            votes[self.leaf(start, len, x)] += 1;
         }
         let mut best = 0;
         for k in 1..self.classes.len() {
@@ -380,53 +466,102 @@ impl Model {
         (best, votes[best], c.trees)
     }
 
-    /// As [`Model::predict`], but stops walking trees as soon as no class
-    /// can reach `threshold` of the votes (`votes / trees >= threshold`, in
-    /// f32 as the dataplane compares): `None` then, since the checkpoint
-    /// cannot decide; otherwise exactly what `predict` returns. Most flows
-    /// are not decided at the early checkpoints, so most of their trees are
-    /// never walked.
+    /// The class at the leaf `x` reaches in the tree of `len` nodes from
+    /// `start`. Children come after parents, so this ends within `len` steps.
     #[inline]
-    pub fn predict_reaching(&self, ck: usize, x: &[f32; schema::N], threshold: f32) -> Option<(usize, u32, u32)> {
+    fn leaf(&self, start: u32, len: u32, x: &[f32; schema::N]) -> usize {
+        let tree = &self.nodes[start as usize..(start + len) as usize];
+        let mut i = 0usize;
+        loop {
+            let n = tree[i];
+            if n.feature == LEAF {
+                return n.no as usize;
+            }
+            i = if x[n.feature as usize] <= n.threshold { i + 1 } else { n.no as usize };
+        }
+    }
+
+    /// As [`Model::predict`], but stops walking trees as soon as no class
+    /// can reach its threshold at this checkpoint ([`Checkpoint::decides`]):
+    /// `None` then, since the checkpoint cannot decide; otherwise exactly
+    /// what `predict` returns. Most flows are not decided at the early
+    /// checkpoints, so most of their trees are never walked.
+    #[inline]
+    pub fn predict_reaching(&self, ck: usize, x: &[f32; schema::N]) -> Option<(usize, u32, u32)> {
         let c = self.checkpoints.get(ck)?;
         let total = c.trees;
-        // The fewest votes that reach the threshold, by the same comparison.
-        let reaches = |v: u32| v as f32 / total.max(1) as f32 >= threshold;
-        let mut need = ((threshold.max(0.0) * total as f32).floor() as u32).min(total);
-        while need > 0 && reaches(need - 1) {
-            need -= 1;
+        let ncls = self.classes.len();
+        // A class is still in reach while its votes plus the trees left
+        // reach what it needs: track the best `votes - needed` over classes
+        // (each tree changes one class's), and stop once the trees left
+        // cannot close it.
+        let mut need = [0i64; MAX_CLASSES];
+        let mut best_margin = i64::MIN;
+        for (k, n) in need.iter_mut().enumerate().take(ncls) {
+            *n = c.votes_needed(k) as i64;
+            best_margin = best_margin.max(-*n);
         }
-        while need <= total && !reaches(need) {
-            need += 1;
+        if best_margin + (total as i64) < 0 {
+            return None;
         }
         let mut votes = [0u32; MAX_CLASSES];
-        let mut lead = 0u32;
         let first = c.first_tree as usize;
         for (done, &(start, len)) in self.trees[first..first + total as usize].iter().enumerate() {
-            let tree = &self.nodes[start as usize..(start + len) as usize];
-            let mut i = 0usize;
-            loop {
-                let n = tree[i];
-                if n.feature == LEAF {
-                    let v = &mut votes[n.yes as usize];
-                    *v += 1;
-                    lead = lead.max(*v);
-                    break;
-                }
-                i = if x[n.feature as usize] <= n.threshold { n.yes } else { n.no } as usize;
-            }
-            let left = total - done as u32 - 1;
-            if lead + left < need {
+            let k = self.leaf(start, len, x);
+            votes[k] += 1;
+            best_margin = best_margin.max(votes[k] as i64 - need[k]);
+            let left = (total - done as u32 - 1) as i64;
+            if best_margin + left < 0 {
                 return None;
             }
         }
         let mut best = 0;
-        for k in 1..self.classes.len() {
+        for k in 1..ncls {
             if votes[k] > votes[best] {
                 best = k;
             }
         }
         Some((best, votes[best], total))
+    }
+
+    /// The class the name table gives the flow's service name, when name
+    /// verdicts are on and the table's class is one of the model's.
+    #[inline]
+    pub fn name_verdict(&self, x: &[f32; schema::N]) -> Option<usize> {
+        if !self.name_verdicts {
+            return None;
+        }
+        let (name, _) = NAME_CLASS_FEATURES.iter().find(|(_, f)| x[*f as usize] > 0.5)?;
+        self.class_index(name)
+    }
+
+    /// What checkpoint `ck` makes of a flow with features `x`, as the
+    /// dataplane and the evaluation both decide: the name verdict if there
+    /// is one, else the trees' vote against the winning class's threshold
+    /// (at the last checkpoint, with `decide_after_last`, the vote decides
+    /// anyway). `None` when the vote stopped early: this checkpoint cannot
+    /// decide (never at the last one).
+    #[inline]
+    pub fn classify(&self, ck: usize, x: &[f32; schema::N]) -> Option<Outcome> {
+        let c = self.checkpoints.get(ck)?;
+        if let Some(class) = self.name_verdict(x) {
+            return Some(Outcome { class, votes: c.trees, trees: c.trees, decided: true, by_name: true });
+        }
+        let last = ck + 1 == self.checkpoints.len();
+        let (class, votes, trees) = if last { self.predict(ck, x) } else { self.predict_reaching(ck, x)? };
+        let decided = c.decides(class, votes) || (last && self.decide_after_last);
+        Some(Outcome { class, votes, trees, decided, by_name: false })
+    }
+
+    /// Checkpoint `ck`'s thresholds, class by class ("web 0.90, video never, ...").
+    pub fn thresholds_text(&self, ck: usize) -> String {
+        let Some(c) = self.checkpoints.get(ck) else { return String::new() };
+        self.classes
+            .iter()
+            .zip(c.thresholds)
+            .map(|(k, t)| if t == NEVER { format!("{} never", k.name) } else { format!("{} {t:.2}", k.name) })
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// The index of the checkpoint taken at `packets`, if any.
@@ -466,15 +601,16 @@ mod tests {
             version: 7,
             name: "tiny".into(),
             classes: vec![Class { name: "web".into(), dscp: 18 }, Class { name: "video".into(), dscp: 26 }],
-            checkpoints: vec![Checkpoint { packets: 3, threshold: 0.5, first_tree: 0, trees: 2 }],
+            checkpoints: vec![{
+                // Slots past the classes are never (as loading leaves them).
+                let mut c = Checkpoint::uniform(3, NEVER, 0, 2);
+                c.thresholds[..2].fill(0.5);
+                c
+            }],
             decide_after_last: true,
+            name_verdicts: true,
             trees: vec![(0, 3), (3, 1)],
-            nodes: vec![
-                Node { feature: 1, threshold: 10.0, yes: 1, no: 2 },
-                Node { feature: LEAF, threshold: 0.0, yes: 0, no: 0 },
-                Node { feature: LEAF, threshold: 0.0, yes: 1, no: 0 },
-                Node { feature: LEAF, threshold: 0.0, yes: 1, no: 0 },
-            ],
+            nodes: vec![Node { feature: 1, threshold: 10.0, no: 2 }, Node::leaf(0), Node::leaf(1), Node::leaf(1)],
         }
     }
 
@@ -482,27 +618,68 @@ mod tests {
     fn early_exit_agrees_with_the_full_vote() {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("forest.bin");
         let m = Model::from_bytes(&std::fs::read(path).expect("the shipped model")).expect("valid");
+        // The shipped thresholds, uniform ones, and a mix of low, never and shipped.
+        let mut variants = vec![m.clone()];
+        for t in [0.0f32, 0.5, 0.95, 1.0, NEVER] {
+            let mut v = m.clone();
+            v.checkpoints.iter_mut().for_each(|c| c.thresholds = [t; MAX_CLASSES]);
+            variants.push(v);
+        }
+        let mut v = m.clone();
+        v.checkpoints.iter_mut().for_each(|c| {
+            c.thresholds[1] = 0.3;
+            c.thresholds[2] = NEVER;
+        });
+        variants.push(v);
         let mut exits = 0;
-        for i in 0..400u32 {
+        for i in 0..200u32 {
             let mut x = [0f32; schema::N];
             for (j, v) in x.iter_mut().enumerate() {
                 *v = ((i.wrapping_mul(2654435761) ^ (j as u32 * 40503)) % 1500) as f32 / (1 + i % 7) as f32;
             }
             for ck in 0..m.checkpoints.len() {
                 let full = m.predict(ck, &x);
-                for thr in [0.0f32, 0.3, 0.5, 0.9, 0.95, 1.0, m.checkpoints[ck].threshold] {
-                    let conf = full.1 as f32 / full.2.max(1) as f32;
-                    match m.predict_reaching(ck, &x, thr) {
+                for v in &variants {
+                    let c = &v.checkpoints[ck];
+                    match v.predict_reaching(ck, &x) {
                         None => {
-                            assert!(conf < thr, "exited although {conf} >= {thr}");
+                            assert!(
+                                !c.decides(full.0, full.1),
+                                "exited although {full:?} decides at {:?}",
+                                c.thresholds
+                            );
                             exits += 1;
                         }
-                        Some(r) => assert_eq!(r, full, "threshold {thr}"),
+                        Some(r) => assert_eq!(r, full, "thresholds {:?}", c.thresholds),
                     }
                 }
             }
         }
         assert!(exits > 0, "some votes end early");
+    }
+
+    #[test]
+    fn a_name_in_the_table_decides_before_the_trees() {
+        let mut m = tiny();
+        let mut x = [0f32; schema::N];
+        x[1] = 5.0; // the trees: a 1-1 tie, which goes to web
+        x[schema::F::name_class_video as usize] = 1.0;
+        let o = m.classify(0, &x).unwrap();
+        assert_eq!((o.class, o.decided, o.by_name, o.confidence()), (1, true, true, 1.0));
+        // A class the model does not have: the trees decide.
+        x[schema::F::name_class_video as usize] = 0.0;
+        x[schema::F::name_class_realtime as usize] = 1.0;
+        let o = m.classify(0, &x).unwrap();
+        assert_eq!((o.class, o.by_name), (0, false));
+        // Verdicts off: the trees decide even for a known class.
+        x[schema::F::name_class_realtime as usize] = 0.0;
+        x[schema::F::name_class_video as usize] = 1.0;
+        m.name_verdicts = false;
+        let o = m.classify(0, &x).unwrap();
+        assert_eq!((o.class, o.by_name), (0, false));
+        // The flag survives the file.
+        assert!(!Model::from_bytes(&m.to_bytes()).unwrap().name_verdicts);
+        assert!(Model::from_bytes(&tiny().to_bytes()).unwrap().name_verdicts);
     }
 
     #[test]

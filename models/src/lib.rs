@@ -30,13 +30,86 @@ pub const HOST_FEATURES: [&str; 11] = [
     "tcp_timestamps",
 ];
 
-/// Features withheld by default: the hosts' traits ([`HOST_FEATURES`]) and
+/// Features withheld by default: the hosts' traits ([`HOST_FEATURES`]),
+/// frame sizes ([`FRAME_SIZES`], which carry the hosts' header sizes) and
 /// timing in milliseconds ([`ABSOLUTE_TIMING`]), which in the first packets
 /// mostly measures the emulated path's RTT. A model leaning on them fails
-/// on other networks; timing reaches the model in RTT units instead (`*_rtt`).
+/// on other networks; sizes reach the model as payload sizes and timing in
+/// RTT units (`*_rtt`).
 pub fn default_exclude() -> impl Iterator<Item = &'static str> {
-    HOST_FEATURES.into_iter().chain(ABSOLUTE_TIMING)
+    HOST_FEATURES.into_iter().chain(FRAME_SIZES).chain(ABSOLUTE_TIMING)
 }
+
+/// Sizes of whole frames (the IP and transport headers included): an IPv6
+/// header adds 20 bytes to every packet and TCP timestamps 12, so in the
+/// first packets these measure the hosts' stacks as much as the
+/// application. Withheld by default; the application's sizes reach the model
+/// as payload sizes (`splt_payload_ps_*`, `*_payload_bytes`,
+/// `*_payload_packets`). Withholding them raised the held-out macro-F1 at
+/// packet 8 from 0.69 to 0.78 and the real captures' from 0.27 to 0.32
+/// (scikit-learn check, 100 trees, see the model's evaluation for the
+/// shipped figures).
+pub const FRAME_SIZES: [&str; 59] = [
+    "bidirectional_bytes",
+    "src2dst_bytes",
+    "dst2src_bytes",
+    "src2dst_dst2src_byte_ratio",
+    "bidirectional_min_ps",
+    "bidirectional_mean_ps",
+    "bidirectional_stddev_ps",
+    "bidirectional_max_ps",
+    "src2dst_min_ps",
+    "src2dst_mean_ps",
+    "src2dst_stddev_ps",
+    "src2dst_max_ps",
+    "dst2src_min_ps",
+    "dst2src_mean_ps",
+    "dst2src_stddev_ps",
+    "dst2src_max_ps",
+    "ps_hist_0_63",
+    "ps_hist_64_127",
+    "ps_hist_128_255",
+    "ps_hist_256_511",
+    "ps_hist_512_1023",
+    "ps_hist_1024_1279",
+    "ps_hist_1280_1499",
+    "ps_hist_1500_plus",
+    "src2dst_mean_burst_bytes",
+    "dst2src_mean_burst_bytes",
+    "max_burst_bytes",
+    "splt_ps_0",
+    "splt_ps_1",
+    "splt_ps_2",
+    "splt_ps_3",
+    "splt_ps_4",
+    "splt_ps_5",
+    "splt_ps_6",
+    "splt_ps_7",
+    "splt_ps_8",
+    "splt_ps_9",
+    "splt_ps_10",
+    "splt_ps_11",
+    "splt_ps_12",
+    "splt_ps_13",
+    "splt_ps_14",
+    "splt_ps_15",
+    "splt_ps_16",
+    "splt_ps_17",
+    "splt_ps_18",
+    "splt_ps_19",
+    "splt_ps_20",
+    "splt_ps_21",
+    "splt_ps_22",
+    "splt_ps_23",
+    "splt_ps_24",
+    "splt_ps_25",
+    "splt_ps_26",
+    "splt_ps_27",
+    "splt_ps_28",
+    "splt_ps_29",
+    "splt_ps_30",
+    "splt_ps_31",
+];
 
 /// Timing in absolute milliseconds (withheld by default).
 pub const ABSOLUTE_TIMING: [&str; 47] = [
@@ -122,6 +195,12 @@ mod tests {
         // Every feature in milliseconds is withheld: timing reaches the model in RTT units.
         for n in schema::NAMES.iter().filter(|n| n.ends_with("_ms") || n.contains("_ms_")) {
             assert!(ABSOLUTE_TIMING.contains(n), "{n} is absolute timing");
+        }
+        // Every frame size is withheld: sizes reach the model as payload sizes.
+        for n in schema::NAMES.iter().filter(|n| {
+            n.ends_with("_ps") && !n.contains("payload") || n.starts_with("ps_hist_") || n.starts_with("splt_ps_")
+        }) {
+            assert!(FRAME_SIZES.contains(n), "{n} is a frame size");
         }
     }
 }

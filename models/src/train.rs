@@ -10,7 +10,7 @@ use smartcore::ensemble::random_forest_classifier::{RandomForestClassifier, Rand
 use smartcore::linalg::basic::matrix::DenseMatrix;
 
 use crate::data::Row;
-use crate::forest::{round_down, Checkpoint, Class, Model, Node, LEAF};
+use crate::forest::{round_down, Checkpoint, Class, Model, Node, MAX_CLASSES, NEVER};
 use crate::schema;
 
 pub type Forest = RandomForestClassifier<f32, u32, DenseMatrix<f32>, Vec<u32>>;
@@ -35,6 +35,8 @@ pub struct Params {
     /// Precision a checkpoint's decisions must reach on the validation split.
     pub target_precision: f32,
     pub decide_after_last: bool,
+    /// The name table's class decides a named flow ([`Model::name_verdicts`]).
+    pub name_verdicts: bool,
     pub version: u32,
     pub name: String,
 }
@@ -46,7 +48,8 @@ pub struct Summary {
     pub rows_per_checkpoint: BTreeMap<u32, BTreeMap<String, usize>>,
     pub sessions: usize,
     pub validation_sessions: usize,
-    pub thresholds: BTreeMap<u32, f32>,
+    /// Per checkpoint, each class's threshold (null: never decided there).
+    pub thresholds: BTreeMap<u32, BTreeMap<String, Option<f32>>>,
     /// Validation accuracy and decided share at the chosen threshold.
     pub validation: BTreeMap<u32, (f64, f64)>,
     pub nodes: usize,
@@ -74,30 +77,42 @@ impl SplitMix {
     }
 }
 
-/// Rows of one checkpoint as a matrix, withheld features zeroed.
-fn matrix(rows: &[&Row], mask: &[bool]) -> Result<DenseMatrix<f32>> {
-    let data: Vec<Vec<f32>> =
-        rows.iter().map(|r| r.x.iter().zip(mask).map(|(&v, &keep)| if keep { v } else { 0.0 }).collect()).collect();
+/// The schema indices a forest is fitted on: the features not withheld that
+/// vary over `rows`. smartcore draws its `mtry` candidate features per node
+/// from every column of the matrix and makes the node a leaf when all of
+/// them are constant there; withheld (zeroed) and constant columns would
+/// waste those draws and stunt the trees (at checkpoint 3 most features are
+/// constant: a tree stopped after about three splits). So they are left out
+/// of the matrix, and [`compile`] maps the forest's column numbers back.
+pub fn columns(rows: &[&Row], mask: &[bool]) -> Vec<usize> {
+    (0..schema::N)
+        .filter(|&j| mask[j] && rows.first().is_some_and(|r0| rows.iter().any(|r| r.x[j] != r0.x[j])))
+        .collect()
+}
+
+/// Rows of one checkpoint as a matrix of the given schema columns.
+fn matrix(rows: &[&Row], cols: &[usize]) -> Result<DenseMatrix<f32>> {
+    let data: Vec<Vec<f32>> = rows.iter().map(|r| cols.iter().map(|&j| r.x[j]).collect()).collect();
     DenseMatrix::from_2d_vec(&data).map_err(|e| anyhow!("building the training matrix: {e}"))
 }
 
-fn fit_matrix(x: &DenseMatrix<f32>, y: &[u32], p: &Params, mask: &[bool], trees: u16, seed: u64) -> Result<Forest> {
-    let used = mask.iter().filter(|&&m| m).count().max(1);
+fn fit_matrix(x: &DenseMatrix<f32>, y: &[u32], p: &Params, used: usize, trees: u16, seed: u64) -> Result<Forest> {
     let params = RandomForestClassifierParameters {
         n_trees: trees,
         max_depth: p.max_depth,
         min_samples_leaf: p.min_samples_leaf,
         min_samples_split: p.min_samples_split,
-        m: Some(p.mtry.unwrap_or(((used as f64).sqrt().ceil()) as usize).max(1)),
+        m: Some(p.mtry.unwrap_or(((used.max(1) as f64).sqrt().ceil()) as usize).clamp(1, used.max(1))),
         seed,
         ..Default::default()
     };
     RandomForestClassifier::fit(x, &y.to_vec(), params).map_err(|e| anyhow!("training the forest: {e}"))
 }
 
-/// One smartcore forest of `p.trees` trees (the reference for compiled inference).
-pub fn fit(rows: &[&Row], y: &[u32], p: &Params, mask: &[bool]) -> Result<Forest> {
-    fit_matrix(&matrix(rows, mask)?, y, p, mask, p.trees, p.seed)
+/// One smartcore forest of `p.trees` trees on the schema columns `cols`
+/// (the reference for compiled inference).
+pub fn fit(rows: &[&Row], y: &[u32], p: &Params, cols: &[usize]) -> Result<Forest> {
+    fit_matrix(&matrix(rows, cols)?, y, p, cols.len(), p.trees, p.seed)
 }
 
 /// `p.trees` independent trees, each a one-tree smartcore forest with its
@@ -106,58 +121,75 @@ pub fn fit(rows: &[&Row], y: &[u32], p: &Params, mask: &[bool]) -> Result<Forest
 /// subsets node by node and differ only by their bootstrap: they vote
 /// together, confidence saturates at 1.0 and the forest changes wholesale
 /// with the seed. Separate seeds give the random forest its decorrelation.
-pub fn fit_trees(rows: &[&Row], y: &[u32], p: &Params, mask: &[bool]) -> Result<Vec<Forest>> {
-    let x = matrix(rows, mask)?;
+pub fn fit_trees(rows: &[&Row], y: &[u32], p: &Params, cols: &[usize]) -> Result<Vec<Forest>> {
+    let x = matrix(rows, cols)?;
     let mut rng = SplitMix(p.seed);
-    (0..p.trees).map(|_| fit_matrix(&x, y, p, mask, 1, rng.next())).collect()
+    (0..p.trees).map(|_| fit_matrix(&x, y, p, cols.len(), 1, rng.next())).collect()
 }
 
 /// Compile forests one after another into `nodes`; returns the trees added.
-fn compile_all(fs: &[Forest], nodes: &mut Vec<Node>, trees: &mut Vec<(u32, u32)>) -> Result<u32> {
+fn compile_all(fs: &[Forest], cols: &[usize], nodes: &mut Vec<Node>, trees: &mut Vec<(u32, u32)>) -> Result<u32> {
     let mut n = 0;
     for f in fs {
-        n += compile(f, nodes, trees)?;
+        n += compile(f, cols, nodes, trees)?;
     }
     Ok(n)
 }
 
 /// smartcore's prediction of each row (the reference for compiled inference).
-pub fn smartcore_predict(f: &Forest, rows: &[&Row], mask: &[bool]) -> Result<Vec<u32>> {
-    f.predict(&matrix(rows, mask)?).map_err(|e| anyhow!("smartcore predict: {e}"))
+pub fn smartcore_predict(f: &Forest, rows: &[&Row], cols: &[usize]) -> Result<Vec<u32>> {
+    f.predict(&matrix(rows, cols)?).map_err(|e| anyhow!("smartcore predict: {e}"))
 }
 
 /// Flatten a trained forest's trees (through its serde form: smartcore keeps
-/// nodes private) into `nodes`, mapping leaf outputs to model class indices.
-pub fn compile(f: &Forest, nodes: &mut Vec<Node>, trees: &mut Vec<(u32, u32)>) -> Result<u32> {
+/// nodes private) into `nodes` in preorder, mapping leaf outputs to model
+/// class indices and the forest's columns (`cols`, as it was fitted) to
+/// schema features.
+pub fn compile(f: &Forest, cols: &[usize], nodes: &mut Vec<Node>, trees: &mut Vec<(u32, u32)>) -> Result<u32> {
     let v = serde_json::to_value(f).context("serialising the smartcore forest")?;
     let classes: Vec<u32> = serde_json::from_value(v["classes"].clone()).context("forest classes")?;
     let ts = v["trees"].as_array().ok_or_else(|| anyhow!("forest has no trees"))?;
     for t in ts {
         let tree_classes: Vec<u32> = serde_json::from_value(t["classes"].clone()).context("tree classes")?;
         let ns = t["nodes"].as_array().ok_or_else(|| anyhow!("tree has no nodes"))?;
-        let start = nodes.len() as u32;
-        for n in ns {
-            let yes = n["true_child"].as_u64();
-            let no = n["false_child"].as_u64();
-            let node = match (yes, no) {
-                (Some(yes), Some(no)) => Node {
-                    feature: n["split_feature"].as_u64().ok_or_else(|| anyhow!("node without split feature"))? as u16,
-                    threshold: round_down(n["split_value"].as_f64().unwrap_or(f64::NAN)),
-                    yes: yes as u32,
-                    no: no as u32,
-                },
+        if ns.is_empty() || ns.len() > crate::forest::MAX_TREE_NODES {
+            bail!("a tree of {} nodes (1 to {})", ns.len(), crate::forest::MAX_TREE_NODES);
+        }
+        let start = nodes.len();
+        // Preorder: a node, its true (`<=`) subtree right after it, then its
+        // false subtree, whose first index the node records. The stack holds
+        // smartcore node ids and, for a false child, the parent to patch.
+        let mut stack: Vec<(usize, Option<usize>)> = vec![(0, None)];
+        while let Some((id, parent)) = stack.pop() {
+            let here = nodes.len() - start;
+            if let Some(p) = parent {
+                nodes[start + p].no = here as u16;
+            }
+            let n = ns.get(id).ok_or_else(|| anyhow!("tree node {id} of {}", ns.len()))?;
+            match (n["true_child"].as_u64(), n["false_child"].as_u64()) {
+                (Some(yes), Some(no)) => {
+                    let c = n["split_feature"].as_u64().ok_or_else(|| anyhow!("node without split feature"))?;
+                    let feature =
+                        *cols.get(c as usize).ok_or_else(|| anyhow!("split on column {c} of {}", cols.len()))? as u16;
+                    let threshold = round_down(n["split_value"].as_f64().unwrap_or(f64::NAN));
+                    nodes.push(Node { threshold, feature, no: 0 });
+                    stack.push((no as usize, Some(here)));
+                    stack.push((yes as usize, None));
+                }
                 _ => {
                     let out = n["output"].as_u64().ok_or_else(|| anyhow!("leaf without output"))? as usize;
                     // A tree's output indexes its classes, which are the
                     // forest's label values: here, model class indices.
                     let label =
                         *tree_classes.get(out).or(classes.get(out)).ok_or_else(|| anyhow!("leaf class {out}"))?;
-                    Node { feature: LEAF, threshold: 0.0, yes: label, no: 0 }
+                    nodes.push(Node::leaf(label as u16));
                 }
-            };
-            nodes.push(node);
+            }
+            if nodes.len() - start > ns.len() {
+                bail!("a tree's children do not form a tree");
+            }
         }
-        trees.push((start, ns.len() as u32));
+        trees.push((start as u32, (nodes.len() - start) as u32));
     }
     Ok(ts.len() as u32)
 }
@@ -184,6 +216,7 @@ pub fn train(rows: &[Row], p: &Params, mut progress: impl FnMut(&str)) -> Result
         classes: p.classes.iter().map(|(n, d)| Class { name: n.clone(), dscp: *d }).collect(),
         checkpoints: Vec::new(),
         decide_after_last: p.decide_after_last,
+        name_verdicts: p.name_verdicts,
         trees: Vec::new(),
         nodes: Vec::new(),
     };
@@ -211,22 +244,26 @@ pub fn train(rows: &[Row], p: &Params, mut progress: impl FnMut(&str)) -> Result
             bail!("checkpoint {k}: {} labeled rows, too few to train", at_k.len());
         }
         let last = ci + 1 == ks.len();
-        // Threshold: the lowest confidence whose decisions on the validation
-        // sessions reach the target precision.
+        // Thresholds, class by class: the lowest share of votes whose
+        // decisions for that class on the validation sessions reach the
+        // target precision; never, if none does (a checkpoint that cannot
+        // tell a class apart must not decide it, however unanimous its
+        // trees: at checkpoint 3 a TCP flow has shown only its handshake).
         let (train_part, val_part): (Vec<&Row>, Vec<&Row>) = at_k.iter().partition(|r| !is_val(&r.session));
-        let mut threshold = if last && p.decide_after_last { 0.0 } else { 0.5 };
-        let tune = !(last && p.decide_after_last);
-        if tune && !val_part.is_empty() && !train_part.is_empty() {
+        let decide_anyway = last && p.decide_after_last;
+        let mut thresholds = [if decide_anyway { 0.0 } else { NEVER }; MAX_CLASSES];
+        if !decide_anyway && !val_part.is_empty() && !train_part.is_empty() {
             progress(&format!(
-                "checkpoint {k}: tuning the threshold ({} train / {} validation rows)",
+                "checkpoint {k}: tuning the thresholds ({} train / {} validation rows)",
                 train_part.len(),
                 val_part.len()
             ));
             let (tx, ty) = balanced(&train_part, &class_of, p);
-            let f = fit_trees(&tx, &ty, p, &mask)?;
+            let cols = columns(&tx, &mask);
+            let f = fit_trees(&tx, &ty, p, &cols)?;
             let mut tmp = Model { checkpoints: Vec::new(), trees: Vec::new(), nodes: Vec::new(), ..model.clone() };
-            let n = compile_all(&f, &mut tmp.nodes, &mut tmp.trees)?;
-            tmp.checkpoints.push(Checkpoint { packets: k, threshold: 0.0, first_tree: 0, trees: n });
+            let n = compile_all(&f, &cols, &mut tmp.nodes, &mut tmp.trees)?;
+            tmp.checkpoints.push(Checkpoint::uniform(k, 0.0, 0, n));
             let scored: Vec<(bool, f32, usize)> = val_part
                 .iter()
                 .map(|r| {
@@ -234,49 +271,50 @@ pub fn train(rows: &[Row], p: &Params, mut progress: impl FnMut(&str)) -> Result
                     (c as u32 == class_of[r.label.as_str()], v as f32 / t.max(1) as f32, c)
                 })
                 .collect();
-            threshold = 1.0;
-            for step in 0..=10 {
-                let t = (50 + step * 5) as f32 / 100.0;
-                if precise_enough(&scored, t, p.target_precision) {
-                    threshold = t;
-                    break;
-                }
+            for (class, t) in thresholds.iter_mut().enumerate().take(model.classes.len()) {
+                *t = class_threshold(&scored, class, p.target_precision);
             }
-            let decided: Vec<_> = scored.iter().filter(|s| s.1 >= threshold).collect();
+            let decided: Vec<_> = scored.iter().filter(|s| s.1 >= thresholds[s.2]).collect();
             let acc = decided.iter().filter(|s| s.0).count() as f64 / decided.len().max(1) as f64;
             summary.validation.insert(k, (acc, decided.len() as f64 / scored.len() as f64));
         }
         progress(&format!("checkpoint {k}: training {} trees on {} rows", p.trees, at_k.len()));
         let (tx, ty) = balanced(&at_k, &class_of, p);
-        let f = fit_trees(&tx, &ty, p, &mask)?;
+        let cols = columns(&tx, &mask);
+        let f = fit_trees(&tx, &ty, p, &cols)?;
         let first = model.trees.len() as u32;
-        let n = compile_all(&f, &mut model.nodes, &mut model.trees)?;
-        model.checkpoints.push(Checkpoint { packets: k, threshold, first_tree: first, trees: n });
-        summary.thresholds.insert(k, threshold);
+        let n = compile_all(&f, &cols, &mut model.nodes, &mut model.trees)?;
+        model.checkpoints.push(Checkpoint { packets: k, thresholds, first_tree: first, trees: n });
+        summary.thresholds.insert(
+            k,
+            model.classes.iter().zip(thresholds).map(|(c, t)| (c.name.clone(), (t != NEVER).then_some(t))).collect(),
+        );
     }
     summary.nodes = model.nodes.len();
     summary.bytes = model.to_bytes().len();
     Ok((model, summary))
 }
 
-/// Do the validation decisions at confidence `t` reach the target
-/// precision, overall and for every predicted class with at least
-/// [`MIN_CLASS_DECISIONS`] of them? Overall precision alone lets a large
-/// easy class (DNS) carry a small one decided badly, and the mission is
-/// macro-F1.
-fn precise_enough(scored: &[(bool, f32, usize)], t: f32, target: f32) -> bool {
-    let mut per: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
-    let (mut n, mut ok) = (0usize, 0usize);
-    for &(correct, _, class) in scored.iter().filter(|s| s.1 >= t) {
-        let e = per.entry(class).or_default();
-        e.0 += 1;
-        e.1 += correct as usize;
-        n += 1;
-        ok += correct as usize;
+/// The lowest share of votes, in steps of 0.05 from 0.5, at which the
+/// validation decisions for `class` reach the target precision, with at
+/// least [`MIN_CLASS_DECISIONS`] of them to judge by; [`NEVER`] if none
+/// does. Per class, because a large easy class (DNS) would otherwise carry a
+/// small one decided badly, and the mission is macro-F1.
+fn class_threshold(scored: &[(bool, f32, usize)], class: usize, target: f32) -> f32 {
+    for step in 0..=10 {
+        let t = (50 + step * 5) as f32 / 100.0;
+        let (n, ok) = scored
+            .iter()
+            .filter(|s| s.2 == class && s.1 >= t)
+            .fold((0usize, 0usize), |(n, ok), s| (n + 1, ok + s.0 as usize));
+        if n < MIN_CLASS_DECISIONS {
+            return NEVER;
+        }
+        if ok as f32 / n as f32 >= target {
+            return t;
+        }
     }
-    n > 0
-        && ok as f32 / n as f32 >= target
-        && per.values().all(|&(n, ok)| n < MIN_CLASS_DECISIONS || ok as f32 / n as f32 >= target)
+    NEVER
 }
 
 /// Fewer validation decisions for a class than this say too little about its precision.
@@ -350,6 +388,7 @@ mod tests {
             balance: false,
             target_precision: 0.9,
             decide_after_last: true,
+            name_verdicts: false,
             version: 1,
             name: "t".into(),
         }
@@ -364,22 +403,35 @@ mod tests {
             p.classes.iter().enumerate().map(|(i, c)| (c.0.as_str(), i as u32)).collect();
         let refs: Vec<&Row> = train_rows.iter().collect();
         let y: Vec<u32> = refs.iter().map(|r| class_of[r.label.as_str()]).collect();
-        let mask = vec![true; schema::N];
-        let f = fit(&refs, &y, &p, &mask).unwrap();
+        // Every column but a constant one and one withheld: compiling must
+        // map the forest's column numbers back to schema features.
+        let mut mask = vec![true; schema::N];
+        mask[schema::F::splt_ps_0 as usize] = false;
+        let mut refs = refs;
+        let mut constant: Vec<Row> = refs.iter().map(|r| (*r).clone()).collect();
+        for r in &mut constant {
+            r.x[schema::F::dst_port as usize] = 443.0;
+        }
+        refs = constant.iter().collect();
+        let cols = columns(&refs, &mask);
+        assert!(!cols.contains(&(schema::F::splt_ps_0 as usize)) && !cols.contains(&(schema::F::dst_port as usize)));
+        assert_eq!(cols.len(), schema::N - 2);
+        let f = fit(&refs, &y, &p, &cols).unwrap();
         let mut m = Model {
             version: 1,
             name: "t".into(),
             classes: p.classes.iter().map(|(n, d)| Class { name: n.clone(), dscp: *d }).collect(),
             checkpoints: vec![],
             decide_after_last: true,
+            name_verdicts: false,
             trees: vec![],
             nodes: vec![],
         };
-        let n = compile(&f, &mut m.nodes, &mut m.trees).unwrap();
-        m.checkpoints.push(Checkpoint { packets: 3, threshold: 0.0, first_tree: 0, trees: n });
+        let n = compile(&f, &cols, &mut m.nodes, &mut m.trees).unwrap();
+        m.checkpoints.push(Checkpoint::uniform(3, 0.0, 0, n));
         let m = Model::from_bytes(&m.to_bytes()).unwrap();
         let eval_refs: Vec<&Row> = eval_rows.iter().chain(train_rows.iter()).collect();
-        let want = smartcore_predict(&f, &eval_refs, &mask).unwrap();
+        let want = smartcore_predict(&f, &eval_refs, &cols).unwrap();
         let mut agree = 0;
         for (r, w) in eval_refs.iter().zip(&want) {
             assert_eq!(m.predict(0, &r.x).0 as u32, *w, "row {}", r.flow);

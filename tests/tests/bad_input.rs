@@ -111,10 +111,18 @@ fn help_explains_eal_and_options_without_starting_dpdk() {
 #[test]
 fn bad_models_are_refused_with_the_reason_before_dpdk_starts() {
     let dir = scratch("badmodel");
-    let cases: [(&str, &[u8], &str); 3] = [
-        ("empty.bin", b"", "no FMFOREST magic"),
-        ("text.bin", b"hello, this is not a model", "no FMFOREST magic"),
-        ("trunc.bin", b"FMFOREST\x01\x00\x00\x00\xff\xff\x00\x00", "truncated"),
+    let header = |format: u16| {
+        let mut b = b"FMFOREST".to_vec();
+        b.extend_from_slice(&format.to_le_bytes());
+        b.extend_from_slice(&[0, 0, 0xff, 0xff, 0, 0]);
+        b
+    };
+    let current = models::forest::FORMAT_VERSION;
+    let cases: [(&str, Vec<u8>, &str); 4] = [
+        ("empty.bin", b"".to_vec(), "no FMFOREST magic"),
+        ("text.bin", b"hello, this is not a model".to_vec(), "no FMFOREST magic"),
+        ("trunc.bin", header(current), "truncated"),
+        ("old.bin", header(1), "format version 1 is not supported"),
     ];
     for (name, bytes, needle) in cases {
         let p = dir.join(name);
