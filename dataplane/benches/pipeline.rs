@@ -6,11 +6,17 @@
 //!   every 3 packets, so a new flow starts every third packet and the table
 //!   (4,096 flows) evicts constantly.
 //!
+//! Each is run without a model (features only) and with the shipped model
+//! (`models/forest.bin`: classifying at its checkpoints and marking).
+//!
 //! Also prints the table's memory per tracked flow.
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use dataplane::mark::Direction;
 use dataplane::parse::parse;
 use dataplane::pcap::Reader;
-use dataplane::pipeline::{Config, NoSink, Pipeline};
+use dataplane::pipeline::{Checkpoints, Classifier, Config, NoSink, Pipeline};
+use models::forest::Model;
+use std::sync::Arc;
 
 type Frame = (Vec<u8>, u32, u64);
 
@@ -54,26 +60,46 @@ fn run(c: &mut Criterion, name: &str, frames: &[Frame], capacity: usize) {
             }
         })
     });
-    let mut pl = Pipeline::new(Config { flow_capacity: capacity, ..Config::default() });
-    let mut work = frames.to_vec();
-    let mut round = 0u64;
-    g.bench_function("pipeline", |b| {
-        b.iter(|| {
-            // Each pass an hour later in packet time, so flows of the last
-            // pass expire as they would in a long run.
-            round += 1;
-            for (f, len, ts) in work.iter_mut() {
-                black_box(pl.process(f, *len, *ts + round * 3_600_000_000_000, &mut NoSink));
-            }
-        })
-    });
+    let model = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/forest.bin"))
+        .ok()
+        .and_then(|b| Model::from_bytes(&b).ok())
+        .map(Arc::new);
+    if model.is_none() {
+        eprintln!("no valid models/forest.bin: the pipeline is measured without classification only");
+    }
+    for (label, model) in [("pipeline", None), ("pipeline_classify_mark", model)] {
+        if label != "pipeline" && model.is_none() {
+            continue;
+        }
+        let mut cfg = Config { flow_capacity: capacity, ..Config::default() };
+        if let Some(m) = &model {
+            let ks: Vec<u32> = m.checkpoints.iter().map(|k| k.packets).collect();
+            cfg.checkpoints = Checkpoints::new(&ks).expect("the model's checkpoints");
+        }
+        let mut pl = Pipeline::new(cfg);
+        pl.set_classifier(model.map(|m| Classifier::new(m, &[], Direction::Both).expect("default marks")));
+        let mut work = frames.to_vec();
+        let mut round = 0u64;
+        g.bench_function(label, |b| {
+            b.iter(|| {
+                // Each pass an hour later in packet time, so flows of the last
+                // pass expire as they would in a long run.
+                round += 1;
+                for (f, len, ts) in work.iter_mut() {
+                    black_box(pl.process(f, *len, *ts + round * 3_600_000_000_000, &mut NoSink));
+                }
+            })
+        });
+        if label == "pipeline" {
+            eprintln!(
+                "{name}: flow table of {} flows holds {} bytes per flow ({} bytes of flow state)",
+                pl.table().capacity(),
+                pl.table().bytes_per_flow(),
+                std::mem::size_of::<dataplane::features::FlowState>()
+            );
+        }
+    }
     g.finish();
-    eprintln!(
-        "{name}: flow table of {} flows holds {} bytes per flow ({} bytes of flow state)",
-        pl.table().capacity(),
-        pl.table().bytes_per_flow(),
-        std::mem::size_of::<dataplane::features::FlowState>()
-    );
 }
 
 fn benches(c: &mut Criterion) {
