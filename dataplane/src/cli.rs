@@ -232,7 +232,7 @@ pub enum OfflineCmd {
     /// Run captures through the dataplane's own pipeline and write one
     /// feature row per flow per checkpoint, with labels joined (the training
     /// data: the same code computes features when serving).
-    Extract(ExtractArgs),
+    Extract(Box<ExtractArgs>),
 }
 
 #[derive(Debug, Args)]
@@ -263,8 +263,20 @@ pub struct ExtractArgs {
     /// Only write rows of flows that end with at least this many packets.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub min_flow_packets: u64,
+    /// Also classify with this model (forest.bin), as the DPDK runner does:
+    /// the flow log then carries each flow's class, confidence and decision
+    /// packet (packets are not written, so nothing is marked).
+    #[arg(long, value_name = "PATH")]
+    pub model: Option<PathBuf>,
     #[command(flatten)]
     pub flows: FlowArgs,
+}
+
+/// Read and validate a model file; the error names the file and what is
+/// wrong with it.
+pub fn read_model(path: &std::path::Path) -> anyhow::Result<models::forest::Model> {
+    let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("reading model {}: {e}", path.display()))?;
+    models::forest::Model::from_bytes(&bytes).map_err(|e| anyhow::anyhow!("model {}: {e}", path.display()))
 }
 
 #[derive(Debug, Args)]

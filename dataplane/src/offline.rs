@@ -8,9 +8,10 @@ use crate::cli::{CheckArgs, ExtractArgs, SplitArgs};
 use dataplane::flow::{EndReason, FlowKey};
 use dataplane::flowlog::{csv_header, csv_row, ip_string, json_line};
 use dataplane::labels::{Label, Labels};
+use dataplane::mark::Direction;
 use dataplane::parse::{parse, symmetric_flow_hash};
 use dataplane::pcap::{self, Reader, Writer};
-use dataplane::pipeline::{FlowRef, Pipeline, Sink};
+use dataplane::pipeline::{Classifier, FlowRef, Pipeline, Sink};
 use models::schema;
 
 pub fn split_pcap(a: &SplitArgs) -> Result<()> {
@@ -76,6 +77,8 @@ struct ExtractSink<'a> {
     capture: String,
     label_set: Option<usize>,
     labeled_only: bool,
+    /// Class names for the flow log, when a model classifies.
+    classes: Option<&'a [String]>,
     /// Rows wait here until their flow ends when flows must reach a size.
     min_flow_packets: u64,
     pending: std::collections::HashMap<(FlowKey, u64), Vec<String>>,
@@ -132,7 +135,7 @@ impl Sink for ExtractSink<'_> {
             self.labeled_flows += 1;
         }
         if let Some(w) = self.flow_log.as_mut() {
-            if let Err(e) = writeln!(w, "{}", json_line(f, reason, 0, None)) {
+            if let Err(e) = writeln!(w, "{}", json_line(f, reason, 0, self.classes)) {
                 self.error.get_or_insert(e);
             }
         }
@@ -151,6 +154,15 @@ pub fn extract(a: &ExtractArgs) -> Result<()> {
         None => None,
     };
     let names = a.flows.name_table()?;
+    let classifier = match &a.model {
+        Some(p) => Some(
+            Classifier::new(std::sync::Arc::new(crate::cli::read_model(p)?), &[], Direction::Both)
+                .map_err(|e| anyhow::anyhow!(e))?,
+        ),
+        None => None,
+    };
+    let class_names: Option<Vec<String>> =
+        classifier.as_ref().map(|c| c.model.classes.iter().map(|k| k.name.clone()).collect());
     let mut named = std::collections::BTreeMap::<String, u64>::new();
     let started = std::time::Instant::now();
     let (mut rows, mut flows, mut labeled, mut packets) = (0u64, 0u64, 0u64, 0u64);
@@ -175,6 +187,7 @@ pub fn extract(a: &ExtractArgs) -> Result<()> {
             capture,
             label_set,
             labeled_only: a.labeled_only,
+            classes: class_names.as_deref(),
             min_flow_packets: a.min_flow_packets,
             pending: Default::default(),
             rows: 0,
@@ -184,6 +197,7 @@ pub fn extract(a: &ExtractArgs) -> Result<()> {
         };
         let mut pl = Pipeline::new(a.flows.config(a.checkpoints));
         pl.set_names(names.clone());
+        pl.set_classifier(classifier.clone());
         let mut file_packets = 0u64;
         let mut foreign = 0u64;
         let mut frame = Vec::with_capacity(pcap::MAX_RECORD + 14);

@@ -23,7 +23,6 @@ use dataplane::published::{Published, Reader};
 use dataplane::stats::{
     bump, PipelineCounters, PipelineSummary, PortSummary, RunSummary, WorkerCounters, WorkerSummary,
 };
-use models::forest::Model;
 
 /// Ended flows each worker can hand to the flow-log writer before it must
 /// count drops (about 1 KiB each).
@@ -354,8 +353,7 @@ fn load_classifier(app: &RunArgs) -> Result<Option<Classifier>> {
             "no model: models/forest.bin is not here; pass --model PATH, or --no-model to forward without classifying"
         ),
     };
-    let bytes = std::fs::read(&path).with_context(|| format!("reading model {}", path.display()))?;
-    let model = Model::from_bytes(&bytes).map_err(|e| anyhow!("model {}: {e}", path.display()))?;
+    let model = crate::cli::read_model(&path)?;
     let overrides = app.dscp_map.as_ref().map(|m| m.0.clone()).unwrap_or_default();
     let c = Classifier::new(Arc::new(model), &overrides, app.mark_direction).map_err(|e| anyhow!(e))?;
     Ok(Some(c))

@@ -2,8 +2,11 @@
 //! dataplane on net_pcap with the shipped model, the output read back by
 //! tshark (an independent parser): nothing lost, checksums valid, each flow
 //! unmarked before its decision and marked with its class's DSCP after it,
-//! per-flow accuracy against the labels (reported), and the same decisions
-//! with one worker or two.
+//! per-flow accuracy against the labels (at least 0.9), the same decisions
+//! when the offline runner reads the capture at its own speed, and with one
+//! worker or two (apart from flows named by a DNS answer that one worker
+//! passes to the other: whether it arrives first depends on the workers'
+//! relative speed; those are counted and must rarely change class).
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -254,6 +257,41 @@ fn heldout_capture_is_classified_and_marked_after_each_decision() {
     // The target: 0.9 of the decided labeled flows right.
     assert!(acc >= 0.9, "per-flow accuracy {acc:.3}");
 
+    // Another replay speed: the offline runner reads the capture as fast as
+    // the file comes, with no DPDK and no ports, and must decide every flow
+    // as the DPDK replay did (decisions follow the capture's timestamps,
+    // never the clock of the machine replaying it).
+    let off_log = dir.join("offline.jsonl");
+    let o = run(
+        Command::new(bin("dataplane"))
+            .arg("extract")
+            .arg("--pcap")
+            .arg(&merged)
+            .arg("--out")
+            .arg(dir.join("offline.csv"))
+            .arg("--flow-log")
+            .arg(&off_log)
+            .arg("--model")
+            .arg(root().join("models/forest.bin")),
+        DEADLINE,
+    );
+    assert!(o.status.success(), "extract: {}", text(&o.stderr));
+    let decisions_of = |fs: &[Flow]| -> BTreeMap<(String, u64), (String, Option<usize>)> {
+        fs.iter().map(|f| ((f.tuple.clone(), f.first_ns), (f.class.clone(), f.decision_packet))).collect()
+    };
+    let (dpdk, offline) = (decisions_of(&flows), decisions_of(&flow_log(&off_log)));
+    assert_eq!(dpdk.len(), flows.len(), "flows are told apart by tuple and first packet time");
+    let differ: Vec<_> =
+        dpdk.iter().filter(|(k, v)| offline.get(*k) != Some(*v)).map(|(k, v)| (k, v, offline.get(k))).collect();
+    assert_eq!(dpdk.len(), offline.len(), "the same flows offline and on DPDK");
+    assert!(
+        differ.is_empty(),
+        "{} flows decided differently offline and on DPDK: {:?}",
+        differ.len(),
+        &differ[..differ.len().min(8)]
+    );
+    eprintln!("offline vs DPDK replay: {} flows, the same decisions", dpdk.len());
+
     // Two workers: the capture split by flow, the same decisions.
     let dir2 = scratch("marking2");
     let o = run(
@@ -290,6 +328,21 @@ fn heldout_capture_is_classified_and_marked_after_each_decision() {
     // Most held-out TLS flows follow a DNS lookup, so only about 57 % of the
     // flows are compared here.
     assert!(one.len() * 2 >= flows.len(), "at least half the flows are compared");
+    // The flows left out: how many the worker count changed, in class and
+    // in decision packet (reported; the DNS answer's arrival decides it).
+    let all = |fs: &[Flow]| -> BTreeMap<_, _> {
+        fs.iter().filter(|f| by_dns.contains(&key(f))).map(|f| (key(f), (f.class.clone(), f.decision_packet))).collect()
+    };
+    let (n1, n2) = (all(&flows), all(&flows2));
+    let class_changed = n1.iter().filter(|(k, v)| n2.get(*k).map(|w| &w.0) != Some(&v.0)).count();
+    let packet_changed = n1.iter().filter(|(k, v)| n2.get(*k).map(|w| w.1) != Some(v.1)).count();
+    eprintln!(
+        "DNS-named flows, 1 vs 2 workers: {} flows, {class_changed} decided as another class, {packet_changed} at another packet",
+        n1.len()
+    );
+    // Seen: 5 of 833 in another class (most such flows are named again by
+    // their SNI at packet 4 and take the same class a checkpoint later).
+    assert!(class_changed * 10 <= n1.len(), "{class_changed} of {} DNS-named flows changed class", n1.len());
     let differ: Vec<_> = one.iter().filter(|(k, v)| two.get(*k) != Some(*v)).map(|(k, v)| (k, v, two.get(k))).collect();
     assert!(
         differ.is_empty(),
