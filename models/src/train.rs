@@ -54,6 +54,10 @@ pub struct Summary {
     pub validation: BTreeMap<u32, (f64, f64)>,
     pub nodes: usize,
     pub bytes: usize,
+    /// Rows (every labeled training row at every checkpoint, and every
+    /// `--verify-on` row) on which the compiled trees were checked to vote
+    /// exactly as smartcore's trees do.
+    pub compiled_agrees_on_rows: usize,
 }
 
 fn fnv(s: &str) -> u64 {
@@ -195,8 +199,10 @@ pub fn compile(f: &Forest, cols: &[usize], nodes: &mut Vec<Node>, trees: &mut Ve
 }
 
 /// Train the model: per checkpoint, tune the threshold on a validation
-/// split by session, then fit on every session.
-pub fn train(rows: &[Row], p: &Params, mut progress: impl FnMut(&str)) -> Result<(Model, Summary)> {
+/// split by session, then fit on every session. The compiled trees are
+/// checked against smartcore's on every training row and on `verify` (the
+/// evaluation rows, when given).
+pub fn train(rows: &[Row], verify: &[Row], p: &Params, mut progress: impl FnMut(&str)) -> Result<(Model, Summary)> {
     if p.classes.is_empty() || p.classes.len() > crate::forest::MAX_CLASSES {
         bail!("1 to {} classes, got {}", crate::forest::MAX_CLASSES, p.classes.len());
     }
@@ -229,6 +235,7 @@ pub fn train(rows: &[Row], p: &Params, mut progress: impl FnMut(&str)) -> Result
         validation: BTreeMap::new(),
         nodes: 0,
         bytes: 0,
+        compiled_agrees_on_rows: 0,
     };
     let mut ks = p.checkpoints.clone();
     ks.sort_unstable();
@@ -285,6 +292,10 @@ pub fn train(rows: &[Row], p: &Params, mut progress: impl FnMut(&str)) -> Result
         let first = model.trees.len() as u32;
         let n = compile_all(&f, &cols, &mut model.nodes, &mut model.trees)?;
         model.checkpoints.push(Checkpoint { packets: k, thresholds, first_tree: first, trees: n });
+        let also: Vec<&Row> = verify.iter().filter(|r| r.k == k).collect();
+        for set in [&at_k, &also] {
+            summary.compiled_agrees_on_rows += check_compiled(&model, model.checkpoints.len() - 1, &f, set, &cols)?;
+        }
         summary.thresholds.insert(
             k,
             model.classes.iter().zip(thresholds).map(|(c, t)| (c.name.clone(), (t != NEVER).then_some(t))).collect(),
@@ -293,6 +304,41 @@ pub fn train(rows: &[Row], p: &Params, mut progress: impl FnMut(&str)) -> Result
     summary.nodes = model.nodes.len();
     summary.bytes = model.to_bytes().len();
     Ok((model, summary))
+}
+
+/// The contract of compiled inference, checked on the real rows each time a
+/// model is trained: checkpoint `ck`'s compiled trees give every row the
+/// same votes as the smartcore trees `fs` they came from. Returns the rows
+/// checked; any difference is an error.
+fn check_compiled(model: &Model, ck: usize, fs: &[Forest], rows: &[&Row], cols: &[usize]) -> Result<usize> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let mut votes = vec![[0u32; MAX_CLASSES]; rows.len()];
+    for f in fs {
+        for (v, c) in votes.iter_mut().zip(smartcore_predict(f, rows, cols)?) {
+            v[(c as usize).min(MAX_CLASSES - 1)] += 1;
+        }
+    }
+    for (r, v) in rows.iter().zip(&votes) {
+        let mut want = 0;
+        for c in 1..model.classes.len() {
+            if v[c] > v[want] {
+                want = c;
+            }
+        }
+        let (got, n, _) = model.predict(ck, &r.x);
+        if (got, n) != (want, v[want]) {
+            bail!(
+                "compiled trees disagree with smartcore on {} {} at {} packets: {got} with {n} votes, smartcore {want} with {}",
+                r.capture,
+                r.flow,
+                r.k,
+                v[want]
+            );
+        }
+    }
+    Ok(rows.len())
 }
 
 /// The lowest share of votes, in steps of 0.05 from 0.5, at which the
@@ -447,8 +493,14 @@ mod tests {
     fn withheld_features_never_split() {
         let mut p = params();
         p.exclude = vec!["bidirectional_mean_ps".into()];
-        let (m, _) = train(&rows(300, 5), &p, |_| {}).unwrap();
+        let (m, _) = train(&rows(300, 5), &[], &p, |_| {}).unwrap();
         let f = schema::F::bidirectional_mean_ps as u16;
         assert!(m.nodes.iter().all(|n| n.feature != f));
+    }
+
+    #[test]
+    fn training_checks_the_compiled_trees_on_every_row() {
+        let (_, s) = train(&rows(300, 5), &rows(50, 6), &params(), |_| {}).unwrap();
+        assert_eq!(s.compiled_agrees_on_rows, 350);
     }
 }
