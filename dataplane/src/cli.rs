@@ -50,6 +50,16 @@ pub struct RunArgs {
     #[arg(long)]
     pub exit_when_drained: bool,
 
+    /// Replaying captures with several workers, let each worker take its
+    /// packets in packet-time order with the others' (a worker waits while
+    /// another holds an earlier packet), so a DNS answer one worker sees
+    /// reaches the others before any later packet: the same decisions as
+    /// with one worker. On by default when every port is a net_pcap replay
+    /// with rx timestamps; this turns it off (workers replay as fast as
+    /// each can).
+    #[arg(long)]
+    pub no_lockstep: bool,
+
     /// How long the rx queues must stay empty before --exit-when-drained exits.
     #[arg(long, value_name = "MS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=600_000))]
     pub drain_ms: u64,

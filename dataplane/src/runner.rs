@@ -48,6 +48,8 @@ struct WorkerPlan {
     exit_when_drained: bool,
     drain_ticks: u64,
     tx_retries: u32,
+    /// Take packets in packet-time order with the peers ([`wait_turn`]).
+    lockstep: bool,
 }
 
 /// What a worker shares with the main lcore (read there, written here).
@@ -65,7 +67,14 @@ pub(crate) struct WorkerShared {
     pub(crate) mailbox: Mailbox,
     /// DNS answers other workers learnt, for this worker's cache.
     dns_inbox: ArrayQueue<DnsAnswer>,
+    /// In lockstep: the timestamp of the packet this worker is about to
+    /// process (or last processed), [`IDLE`] when its queues are empty.
+    head_ns: AtomicU64,
+    index: u32,
 }
+
+/// A lockstep worker with nothing to process: it holds no one up.
+const IDLE: u64 = u64::MAX;
 
 /// DNS answers a worker can hold from the others between two loops.
 const DNS_INBOX: usize = 4096;
@@ -154,7 +163,15 @@ fn worker_loop(mut plan: WorkerPlan) -> i32 {
                             tsc_ns
                         }
                     };
+                    if plan.lockstep {
+                        wait_turn(ts, &mut plan.pipeline, &shared, &plan.peers);
+                    }
                     plan.pipeline.process(p.data_mut(), len, ts, &mut sink);
+                    if plan.lockstep {
+                        // What this packet taught reaches the peers before
+                        // this worker's time moves past it.
+                        share_dns(&mut plan.pipeline, &shared, &plan.peers);
+                    }
                 }
             }
             bump(&c.rx_tsc_timed, untimed);
@@ -180,6 +197,9 @@ fn worker_loop(mut plan: WorkerPlan) -> i32 {
                 field.store(ns, Ordering::Relaxed);
             }
         }
+        if got == 0 && plan.lockstep {
+            shared.head_ns.store(IDLE, Ordering::Release);
+        }
         if got > 0 {
             last = dpdk_ffi::rdtsc();
             if first == 0 {
@@ -197,10 +217,42 @@ fn worker_loop(mut plan: WorkerPlan) -> i32 {
         }
     }
     shared.last_rx_tsc.store(last, Ordering::Relaxed);
+    shared.head_ns.store(IDLE, Ordering::Release);
     sink.blocking = true;
     plan.pipeline.flush(&mut sink);
     shared.done.store(true, Ordering::Release);
     0
+}
+
+/// Lockstep: publish `ts` as this worker's next packet, wait until no peer
+/// holds an earlier one (ties go to the lower worker index), then learn
+/// every DNS answer the peers sent. A peer's answers are in the inbox before
+/// its published time passes the answer's, so this worker learns each one
+/// after its own earlier packets and before its later ones, as one worker
+/// would. The smallest (time, index) never waits, so all make progress; an
+/// idle or finished peer holds no one up.
+fn wait_turn(ts: u64, pipeline: &mut Pipeline, me: &WorkerShared, peers: &[Arc<WorkerShared>]) {
+    me.head_ns.store(ts, Ordering::Release);
+    let mut spins = 0u32;
+    while !peers.iter().all(|p| {
+        let h = p.head_ns.load(Ordering::Acquire);
+        h > ts || (h == ts && p.index > me.index)
+    }) {
+        if STOP.load(Ordering::Relaxed) {
+            break;
+        }
+        spins += 1;
+        if spins.is_multiple_of(1024) {
+            // Workers sharing a CPU: let the one holding the earlier packet run.
+            std::thread::yield_now();
+        } else {
+            std::hint::spin_loop();
+        }
+    }
+    while let Some(a) = me.dns_inbox.pop() {
+        pipeline.learn_dns(&a);
+        bump(&me.pipeline.dns_received, 1);
+    }
 }
 
 /// Hand what this worker learnt from DNS to the other workers, and learn
@@ -429,8 +481,22 @@ pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
             done: AtomicBool::new(false),
             mailbox: Mailbox::default(),
             dns_inbox: ArrayQueue::new(if several { DNS_INBOX } else { 1 }),
+            head_ns: AtomicU64::new(0),
+            index: all_shared.len() as u32,
         }));
         pipelines.push(pipeline);
+    }
+    // Lockstep when replaying captures with several workers: every port a
+    // net_pcap vdev whose packets carry their capture time, read once
+    // (infinite_rx repeats the capture: its time goes back at each turn).
+    let replaying = cfg_ports.iter().all(|p| p.dev_info().driver == "net_pcap" && p.rx_timestamp().is_some())
+        && vdev_kvargs(eal_args, "infinite_rx").iter().all(|v| *v == "0");
+    let lockstep = several && replaying && !app.no_lockstep && pipeline_cfg.dns_cache > 0;
+    if lockstep {
+        eprintln!(
+            "replay: {} workers take packets in capture-time order (the same decisions as one worker; --no-lockstep turns it off)",
+            workers.len()
+        );
     }
     let mut plans: Vec<WorkerPlan> = Vec::new();
     for (i, (&lc, pipeline)) in workers.iter().zip(pipelines).enumerate() {
@@ -448,6 +514,7 @@ pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
             exit_when_drained: app.exit_when_drained,
             drain_ticks,
             tx_retries: app.tx_retries,
+            lockstep,
         });
     }
     let shared: Vec<(u32, u32, u16, Arc<WorkerShared>)> =
