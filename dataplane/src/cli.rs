@@ -50,13 +50,15 @@ pub struct RunArgs {
     #[arg(long)]
     pub exit_when_drained: bool,
 
-    /// Replaying captures with several workers, let each worker take its
-    /// packets in packet-time order with the others' (a worker waits while
-    /// another holds an earlier packet), so a DNS answer one worker sees
-    /// reaches the others before any later packet: the same decisions as
-    /// with one worker. On by default when every port is a net_pcap replay
-    /// with rx timestamps; this turns it off (workers replay as fast as
-    /// each can).
+    /// Replaying captures with several workers, each takes its packets in
+    /// capture-time order with the others' (a worker waits while another
+    /// holds an earlier packet), so a DNS answer one worker sees reaches
+    /// the others before their later packets, as with one worker. On by
+    /// default when there are several workers, the DNS cache is on and
+    /// every port is one net_pcap `rx_pcap` replay without `infinite_rx`
+    /// (captures in time order, as `split-pcap` writes them); this turns it
+    /// off: workers replay as fast as each can, and a shared DNS answer may
+    /// arrive after the flow it names has started.
     #[arg(long)]
     pub no_lockstep: bool,
 
@@ -274,8 +276,8 @@ pub struct ExtractArgs {
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub min_flow_packets: u64,
     /// Also classify with this model (forest.bin), as the DPDK runner does:
-    /// the flow log then carries each flow's class, confidence and decision
-    /// packet (packets are not written, so nothing is marked).
+    /// the flow log (--flow-log) carries each flow's class, confidence and
+    /// decision packet (no packets are written out).
     #[arg(long, value_name = "PATH")]
     pub model: Option<PathBuf>,
     #[command(flatten)]

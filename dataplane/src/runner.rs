@@ -10,6 +10,7 @@ use std::io::{BufWriter, Write};
 
 use anyhow::{anyhow, bail, Context, Result};
 use crossbeam::queue::ArrayQueue;
+use crossbeam::utils::CachePadded;
 use dpdk_ffi::{lcore, Burst, Eal, Mempool, Port, PortConfig, PortId, QueueId, RxTimestamp};
 
 use crate::cli::RunArgs;
@@ -69,7 +70,7 @@ pub(crate) struct WorkerShared {
     dns_inbox: ArrayQueue<DnsAnswer>,
     /// In lockstep: the timestamp of the packet this worker is about to
     /// process (or last processed), [`IDLE`] when its queues are empty.
-    head_ns: AtomicU64,
+    head_ns: CachePadded<AtomicU64>,
     index: u32,
 }
 
@@ -164,7 +165,7 @@ fn worker_loop(mut plan: WorkerPlan) -> i32 {
                         }
                     };
                     if plan.lockstep {
-                        wait_turn(ts, &mut plan.pipeline, &shared, &plan.peers);
+                        wait_turn(ts, &mut plan.pipeline, &shared, &plan.peers, &mut responder);
                     }
                     plan.pipeline.process(p.data_mut(), len, ts, &mut sink);
                     if plan.lockstep {
@@ -185,8 +186,9 @@ fn worker_loop(mut plan: WorkerPlan) -> i32 {
             }
         }
         responder.serve(&shared.mailbox, plan.pipeline.table(), plan.index as u16);
-        if got > 0 || swapped.is_some() {
-            // The stall a swap costs: the iteration that adopted the model
+        if (got > 0 || swapped.is_some()) && !plan.lockstep {
+            // (Under lockstep a loop includes waiting for the peers: not a
+            // stall of this worker's.) The stall a swap costs: the iteration that adopted the model
             // (and ran its first burst with it) against every other one.
             let took = dpdk_ffi::rdtsc().wrapping_sub(loop_start);
             let best = if swapped.is_some() { &mut max_swap_loop } else { &mut max_loop };
@@ -231,27 +233,38 @@ fn worker_loop(mut plan: WorkerPlan) -> i32 {
 /// after its own earlier packets and before its later ones, as one worker
 /// would. The smallest (time, index) never waits, so all make progress; an
 /// idle or finished peer holds no one up.
-fn wait_turn(ts: u64, pipeline: &mut Pipeline, me: &WorkerShared, peers: &[Arc<WorkerShared>]) {
+fn wait_turn(
+    ts: u64,
+    pipeline: &mut Pipeline,
+    me: &WorkerShared,
+    peers: &[Arc<WorkerShared>],
+    responder: &mut Responder,
+) {
     me.head_ns.store(ts, Ordering::Release);
     let mut spins = 0u32;
-    while !peers.iter().all(|p| {
-        let h = p.head_ns.load(Ordering::Acquire);
-        h > ts || (h == ts && p.index > me.index)
-    }) {
-        if STOP.load(Ordering::Relaxed) {
-            break;
+    loop {
+        let clear = peers.iter().all(|p| {
+            let h = p.head_ns.load(Ordering::Acquire);
+            h > ts || (h == ts && p.index > me.index)
+        });
+        // Learn while waiting too (all of it is from earlier packets), so a
+        // long wait cannot fill the inbox and drop answers.
+        while let Some(a) = me.dns_inbox.pop() {
+            pipeline.learn_dns(&a);
+            bump(&me.pipeline.dns_received, 1);
+        }
+        if clear || STOP.load(Ordering::Relaxed) {
+            return;
         }
         spins += 1;
-        if spins.is_multiple_of(1024) {
-            // Workers sharing a CPU: let the one holding the earlier packet run.
+        if spins.is_multiple_of(64) {
+            // Workers sharing a CPU: let the one holding the earlier packet
+            // run; and keep answering flow listings.
+            responder.serve(&me.mailbox, pipeline.table(), me.index as u16);
             std::thread::yield_now();
         } else {
             std::hint::spin_loop();
         }
-    }
-    while let Some(a) = me.dns_inbox.pop() {
-        pipeline.learn_dns(&a);
-        bump(&me.pipeline.dns_received, 1);
     }
 }
 
@@ -261,6 +274,9 @@ fn share_dns(pipeline: &mut Pipeline, me: &WorkerShared, peers: &[Arc<WorkerShar
     let c = &me.pipeline;
     pipeline.dns_outbox(|a| {
         for p in peers {
+            if p.done.load(Ordering::Relaxed) {
+                continue;
+            }
             if p.dns_inbox.push(*a).is_ok() {
                 bump(&c.dns_shared, 1);
             } else {
@@ -481,7 +497,7 @@ pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
             done: AtomicBool::new(false),
             mailbox: Mailbox::default(),
             dns_inbox: ArrayQueue::new(if several { DNS_INBOX } else { 1 }),
-            head_ns: AtomicU64::new(0),
+            head_ns: CachePadded::new(AtomicU64::new(0)),
             index: all_shared.len() as u32,
         }));
         pipelines.push(pipeline);
@@ -489,12 +505,16 @@ pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
     // Lockstep when replaying captures with several workers: every port a
     // net_pcap vdev whose packets carry their capture time, read once
     // (infinite_rx repeats the capture: its time goes back at each turn).
+    // One rx port per worker: a worker takes its ports' bursts in turn, so
+    // with several its packets would not go in time order.
     let replaying = cfg_ports.iter().all(|p| p.dev_info().driver == "net_pcap" && p.rx_timestamp().is_some())
-        && vdev_kvargs(eal_args, "infinite_rx").iter().all(|v| *v == "0");
+        && !vdev_kvargs(eal_args, "rx_pcap").is_empty()
+        && vdev_kvargs(eal_args, "infinite_rx").iter().all(|v| *v == "0")
+        && paths.iter().map(|p| p.0).collect::<std::collections::BTreeSet<_>>().len() == 1;
     let lockstep = several && replaying && !app.no_lockstep && pipeline_cfg.dns_cache > 0;
     if lockstep {
         eprintln!(
-            "replay: {} workers take packets in capture-time order (the same decisions as one worker; --no-lockstep turns it off)",
+            "replay: {} workers take packets in capture-time order, so DNS answers they share name flows as one worker's would (--no-lockstep turns it off)",
             workers.len()
         );
     }
@@ -577,9 +597,18 @@ pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
         let plan = plans.pop().expect("one plan");
         worker_loop(plan);
     } else {
+        let mut unlaunched: Vec<Arc<WorkerShared>> = plans.iter().map(|p| p.shared.clone()).collect();
         for plan in plans.drain(..) {
             let lc = plan.lcore;
-            lcore::launch(lc, move || worker_loop(plan)).map_err(|e| anyhow!("{e}"))?;
+            if let Err(e) = lcore::launch(lc, move || worker_loop(plan)) {
+                // The launched workers must not wait for ones that never run.
+                STOP.store(true, Ordering::Relaxed);
+                for w in &unlaunched {
+                    w.head_ns.store(IDLE, Ordering::Release);
+                }
+                bail!("{e}");
+            }
+            unlaunched.remove(0);
         }
     }
     // The main lcore writes the flow log while the workers run. It sleeps
