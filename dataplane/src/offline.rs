@@ -161,6 +161,9 @@ pub fn extract(a: &ExtractArgs) -> Result<()> {
         ),
         None => None,
     };
+    if classifier.is_some() && a.flow_log.is_none() {
+        eprintln!("warning: --model without --flow-log: the decisions are made but not written anywhere");
+    }
     let class_names: Option<Vec<String>> =
         classifier.as_ref().map(|c| c.model.classes.iter().map(|k| k.name.clone()).collect());
     let mut named = std::collections::BTreeMap::<String, u64>::new();
