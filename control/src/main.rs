@@ -240,11 +240,16 @@ fn run(cli: Cli) -> Result<()> {
                 return Ok(());
             }
             println!("model {} v{} (generation {}), {} trees", m["name"], m["version"], m["generation"], m["trees"]);
+            let all = m["checkpoints"].as_array().map(Vec::len).unwrap_or(0);
             let cks: Vec<String> = m["checkpoints"]
                 .as_array()
                 .into_iter()
                 .flatten()
-                .map(|k| {
+                .enumerate()
+                .map(|(i, k)| {
+                    if i + 1 == all && m["decide_after_last"] == true {
+                        return format!("  at {:>3} packets: decides anyway", k["packets"]);
+                    }
                     let t: Vec<String> = k["thresholds"]
                         .as_object()
                         .into_iter()
