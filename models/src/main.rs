@@ -208,7 +208,7 @@ fn run(cli: Cli) -> Result<()> {
             let sp = summary.unwrap_or_else(|| out.with_extension("summary.json"));
             std::fs::write(&sp, serde_json::to_string_pretty(&sum)? + "\n")?;
             println!(
-                "wrote {} ({} bytes, {} trees, {} nodes; votes as smartcore's on all {} rows) and {} in {:.1} s; thresholds {:?}",
+                "wrote {} ({} bytes, {} trees, {} nodes; the same vote winners and counts as smartcore's trees on all {} rows) and {} in {:.1} s; thresholds {:?}",
                 out.display(),
                 bytes.len(),
                 model.trees.len(),
