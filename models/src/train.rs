@@ -258,7 +258,12 @@ pub fn train(rows: &[Row], verify: &[Row], p: &Params, mut progress: impl FnMut(
         // trees: at checkpoint 3 a TCP flow has shown only its handshake).
         let (train_part, val_part): (Vec<&Row>, Vec<&Row>) = at_k.iter().partition(|r| !is_val(&r.session));
         let decide_anyway = last && p.decide_after_last;
-        let mut thresholds = [if decide_anyway { 0.0 } else { NEVER }; MAX_CLASSES];
+        let mut thresholds = [NEVER; MAX_CLASSES];
+        if decide_anyway {
+            // Only the model's classes: the unused slots stay NEVER, as a
+            // loaded model has them.
+            thresholds[..model.classes.len()].fill(0.0);
+        }
         if !decide_anyway && !val_part.is_empty() && !train_part.is_empty() {
             progress(&format!(
                 "checkpoint {k}: tuning the thresholds ({} train / {} validation rows)",
@@ -500,7 +505,9 @@ mod tests {
 
     #[test]
     fn training_checks_the_compiled_trees_on_every_row() {
-        let (_, s) = train(&rows(300, 5), &rows(50, 6), &params(), |_| {}).unwrap();
+        let (m, s) = train(&rows(300, 5), &rows(50, 6), &params(), |_| {}).unwrap();
         assert_eq!(s.compiled_agrees_on_rows, 350);
+        // What is served is what was trained: the model survives its file.
+        assert_eq!(Model::from_bytes(&m.to_bytes()).unwrap(), m);
     }
 }
