@@ -264,6 +264,16 @@ pub fn train(rows: &[Row], verify: &[Row], p: &Params, mut progress: impl FnMut(
             // loaded model has them.
             thresholds[..model.classes.len()].fill(0.0);
         }
+        if !decide_anyway && (val_part.is_empty() || train_part.is_empty()) {
+            let why = if sessions.len() < 5 {
+                format!("a validation split needs at least 5 capture sessions, {} here", sessions.len())
+            } else {
+                format!("{} rows here, {} of them from validation sessions", at_k.len(), val_part.len())
+            };
+            progress(&format!(
+                "warning: checkpoint {k}: no thresholds can be tuned ({why}): it will decide nothing and flows wait for the last checkpoint"
+            ));
+        }
         if !decide_anyway && !val_part.is_empty() && !train_part.is_empty() {
             progress(&format!(
                 "checkpoint {k}: tuning the thresholds ({} train / {} validation rows)",
