@@ -706,7 +706,11 @@ pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
         version: env!("CARGO_PKG_VERSION").to_string(),
         duration_s: active.as_secs_f64(),
         wall_s: wall.as_secs_f64(),
-        packet_time: packet_time.to_string(),
+        packet_time: if lockstep {
+            format!("{packet_time}; workers in capture-time lockstep (rates are of a replay, not of parallel workers)")
+        } else {
+            packet_time.to_string()
+        },
         ports: port_summaries,
         totals,
         workers: worker_summaries,
