@@ -458,30 +458,37 @@ impl Model {
         let Some(c) = self.checkpoints.get(ck) else { return (0, 0, 0) };
         let mut votes = [0u32; MAX_CLASSES];
         let first = c.first_tree as usize;
-        let trees = &self.trees[first..first + c.trees as usize];
-        let mut groups = trees.chunks_exact(LANES);
-        for g in &mut groups {
-            for k in self.leaves(g.try_into().unwrap_or(&[(0, 1); LANES]), x) {
+        self.walk(&self.trees[first..first + c.trees as usize], x, |ks, _| {
+            for &k in ks {
                 votes[k] += 1;
             }
-        }
-        for &(start, len) in groups.remainder() {
-            votes[self.leaf(start, len, x)] += 1;
-        }
-        let best = self.winner(&votes);
+            true
+        });
+        let best = winner(&votes, self.classes.len());
         (best, votes[best], c.trees)
     }
 
-    /// The class with the most votes; ties go to the lowest index.
+    /// Walk `trees` for `x`, [`LANES`] side by side and the rest one by one,
+    /// handing each batch of leaf classes to `f` with the count of trees
+    /// still to walk; stop when `f` returns false. Returns whether every
+    /// tree was walked.
     #[inline]
-    fn winner(&self, votes: &[u32; MAX_CLASSES]) -> usize {
-        let mut best = 0;
-        for k in 1..self.classes.len() {
-            if votes[k] > votes[best] {
-                best = k;
+    fn walk(&self, trees: &[(u32, u32)], x: &[f32; schema::N], mut f: impl FnMut(&[usize], usize) -> bool) -> bool {
+        let (groups, rest) = trees.as_chunks::<LANES>();
+        let mut left = trees.len();
+        for g in groups {
+            left -= LANES;
+            if !f(&self.leaves(g, x), left) {
+                return false;
             }
         }
-        best
+        for &(start, len) in rest {
+            left -= 1;
+            if !f(&[self.leaf(start, len, x)], left) {
+                return false;
+            }
+        }
+        true
     }
 
     /// The classes at the leaves `x` reaches in `LANES` trees, walked side by
@@ -553,35 +560,23 @@ impl Model {
         if best_margin + (total as i64) < 0 {
             return None;
         }
-        // Trees go in groups of `LANES` (walked side by side), the rest one
-        // by one; the check after each group stops where a check after each
-        // tree would have, or later with the same answer: once the trees
-        // left cannot close the margin, later trees cannot either.
+        // The check after each group of trees walked side by side stops
+        // where a check after each tree would have, or later with the same
+        // answer: once the trees left cannot close the margin, later trees
+        // cannot either.
         let mut votes = [0u32; MAX_CLASSES];
         let first = c.first_tree as usize;
-        let trees = &self.trees[first..first + total as usize];
-        let mut left = total as i64;
-        let mut groups = trees.chunks_exact(LANES);
-        for g in &mut groups {
-            for k in self.leaves(g.try_into().unwrap_or(&[(0, 1); LANES]), x) {
+        let reached = self.walk(&self.trees[first..first + total as usize], x, |ks, left| {
+            for &k in ks {
                 votes[k] += 1;
                 best_margin = best_margin.max(votes[k] as i64 - need[k]);
             }
-            left -= LANES as i64;
-            if best_margin + left < 0 {
-                return None;
-            }
+            best_margin + left as i64 >= 0
+        });
+        if !reached {
+            return None;
         }
-        for &(start, len) in groups.remainder() {
-            let k = self.leaf(start, len, x);
-            votes[k] += 1;
-            best_margin = best_margin.max(votes[k] as i64 - need[k]);
-            left -= 1;
-            if best_margin + left < 0 {
-                return None;
-            }
-        }
-        let best = self.winner(&votes);
+        let best = winner(&votes, ncls);
         Some((best, votes[best], total))
     }
 
@@ -634,6 +629,19 @@ impl Model {
     pub fn class_index(&self, name: &str) -> Option<usize> {
         self.classes.iter().position(|c| c.name == name)
     }
+}
+
+/// The class with the most votes among the first `classes`; ties go to the
+/// lowest index, as smartcore's argmax does.
+#[inline]
+pub fn winner(votes: &[u32; MAX_CLASSES], classes: usize) -> usize {
+    let mut best = 0;
+    for k in 1..classes.min(MAX_CLASSES) {
+        if votes[k] > votes[best] {
+            best = k;
+        }
+    }
+    best
 }
 
 /// The largest f32 not above `t`: for any f32 `x`, `x <= t` exactly when

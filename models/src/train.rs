@@ -10,7 +10,7 @@ use smartcore::ensemble::random_forest_classifier::{RandomForestClassifier, Rand
 use smartcore::linalg::basic::matrix::DenseMatrix;
 
 use crate::data::Row;
-use crate::forest::{round_down, Checkpoint, Class, Model, Node, MAX_CLASSES, NEVER};
+use crate::forest::{round_down, winner, Checkpoint, Class, Model, Node, MAX_CLASSES, NEVER};
 use crate::schema;
 
 pub type Forest = RandomForestClassifier<f32, u32, DenseMatrix<f32>, Vec<u32>>;
@@ -336,12 +336,7 @@ fn check_compiled(model: &Model, ck: usize, fs: &[Forest], rows: &[&Row], cols: 
         }
     }
     for (r, v) in rows.iter().zip(&votes) {
-        let mut want = 0;
-        for c in 1..model.classes.len() {
-            if v[c] > v[want] {
-                want = c;
-            }
-        }
+        let want = winner(v, model.classes.len());
         let (got, n, _) = model.predict(ck, &r.x);
         if (got, n) != (want, v[want]) {
             bail!(
