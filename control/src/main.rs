@@ -240,27 +240,11 @@ fn run(cli: Cli) -> Result<()> {
                 return Ok(());
             }
             println!("model {} v{} (generation {}), {} trees", m["name"], m["version"], m["generation"], m["trees"]);
-            let all = m["checkpoints"].as_array().map(Vec::len).unwrap_or(0);
             let cks: Vec<String> = m["checkpoints"]
                 .as_array()
                 .into_iter()
                 .flatten()
-                .enumerate()
-                .map(|(i, k)| {
-                    if i + 1 == all && m["decide_after_last"] == true {
-                        return format!("  at {:>3} packets: decides anyway", k["packets"]);
-                    }
-                    let t: Vec<String> = k["thresholds"]
-                        .as_object()
-                        .into_iter()
-                        .flatten()
-                        .map(|(c, t)| match t.as_f64() {
-                            Some(t) => format!("{c} ≥ {t:.2}"),
-                            None => format!("{c} never"),
-                        })
-                        .collect();
-                    format!("  at {:>3} packets: {}", k["packets"], t.join(", "))
-                })
+                .map(|k| format!("  at {:>3} packets: {}", k["packets"], k["rule"].as_str().unwrap_or("?")))
                 .collect();
             println!("checkpoints (share of votes a class needs to decide):\n{}", cks.join("\n"));
             for c in m["classes"].as_array().into_iter().flatten() {

@@ -14,7 +14,7 @@
 //! |---|---|---|
 //! | `stats` | | `stats` (the exit summary's shape: `ports`, `workers`, `totals`, `pipeline`, `model`), `flow_table` (`capacity_per_worker`, `active` per worker), `model_generation` |
 //! | `flows` | `top` (default 20, ≤ 1000 per worker), `class` (a class name, `unknown` or `undecided`), or `lookup` {`src_ip`,`src_port`,`dst_ip`,`dst_port`,`protocol`[,`vlan`]} | `flows`: [{`worker`,`src_ip`,`src_port`,`dst_ip`,`dst_port`,`protocol`,`packets`,`bytes`,`class`,`confidence`,`decision_packet`,`model_version`,`server_name`,`server_name_source`,...}], `matched`, `active` |
-//! | `model.info` | | `model`: {`name`,`version`,`generation`,`classes`:[{`name`,`dscp`}],`checkpoints`:[{`packets`,`thresholds`:{class: share of votes, or null: never}}],`trees`} or null |
+//! | `model.info` | | `model`: {`name`,`version`,`generation`,`classes`:[{`name`,`dscp`}],`checkpoints`:[{`packets`,`thresholds`:{class: share of votes, or null: never},`rule`: the same in words}],`trees`} or null |
 //! | `model.load` | `model_b64`: the `forest.bin` bytes in base64 | `old`, `new` ({`name`,`version`}), `generation`, `adopted` (every running worker took it within 1 s) |
 //! | `dscp.get` | | `dscp`: {class: {`dscp`, `name`}} |
 //! | `dscp.set` | `map`: {class: "AF31" or 26} | `dscp` as for `dscp.get`, `generation` |
@@ -213,7 +213,11 @@ impl ControlState {
                     "version": m.version,
                     "generation": g,
                     "classes": m.classes.iter().enumerate().map(|(i, k)| json!({"name": k.name, "dscp": c.dscp[i]})).collect::<Vec<_>>(),
-                    "checkpoints": m.checkpoints.iter().map(|k| json!({"packets": k.packets, "thresholds": m.classes.iter().zip(k.thresholds).map(|(c, t)| (c.name.clone(), if t <= 1.0 { json!(t) } else { Value::Null })).collect::<serde_json::Map<_, _>>()})).collect::<Vec<_>>(),
+                    "checkpoints": m.checkpoints.iter().enumerate().map(|(i, k)| json!({
+                        "packets": k.packets,
+                        "thresholds": m.classes.iter().zip(k.thresholds).map(|(c, t)| (c.name.clone(), if t <= 1.0 { json!(t) } else { Value::Null })).collect::<serde_json::Map<_, _>>(),
+                        "rule": m.thresholds_text(i),
+                    })).collect::<Vec<_>>(),
                     "trees": m.trees.len(),
                     "decide_after_last": m.decide_after_last,
                 }})

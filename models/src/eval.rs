@@ -228,12 +228,11 @@ impl Report {
             "| checkpoint (packets) | thresholds (share of votes per class) | flows decided |\n|---|---|---|"
         );
         for (i, c) in model.checkpoints.iter().enumerate() {
-            let last = i + 1 == model.checkpoints.len() && model.decide_after_last;
             let _ = writeln!(
                 s,
                 "| {} | {} | {} |",
                 c.packets,
-                if last { "decides anyway".to_string() } else { model.thresholds_text(i) },
+                model.thresholds_text(i),
                 self.decided_at.get(&c.packets).unwrap_or(&0)
             );
         }

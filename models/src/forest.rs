@@ -609,9 +609,14 @@ impl Model {
         Some(Outcome { class, votes, trees, decided, by_name: false })
     }
 
-    /// Checkpoint `ck`'s thresholds, class by class ("web 0.90, video never, ...").
+    /// What decides at checkpoint `ck`, for people: the thresholds class by
+    /// class ("web 0.90, video never, ..."), or "decides anyway" at the last
+    /// checkpoint of a model that decides every flow there.
     pub fn thresholds_text(&self, ck: usize) -> String {
         let Some(c) = self.checkpoints.get(ck) else { return String::new() };
+        if ck + 1 == self.checkpoints.len() && self.decide_after_last {
+            return "decides anyway".into();
+        }
         self.classes
             .iter()
             .zip(c.thresholds)

@@ -256,12 +256,7 @@ fn run(cli: Cli) -> Result<()> {
                 m.classes.iter().map(|c| format!("{}=DSCP {}", c.name, c.dscp)).collect::<Vec<_>>().join(", ")
             );
             for (i, c) in m.checkpoints.iter().enumerate() {
-                let t = if i + 1 == m.checkpoints.len() && m.decide_after_last {
-                    "decides anyway".to_string()
-                } else {
-                    format!("thresholds: {}", m.thresholds_text(i))
-                };
-                println!("checkpoint {:>3} packets: {} trees, {t}", c.packets, c.trees);
+                println!("checkpoint {:>3} packets: {} trees; {}", c.packets, c.trees, m.thresholds_text(i));
             }
             println!("after the last checkpoint: {}", if m.decide_after_last { "decide anyway" } else { "unknown" });
             // Feature importance: how many splits use each feature.

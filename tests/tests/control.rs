@@ -251,6 +251,11 @@ fn model_swaps_during_a_long_replay_lose_nothing_and_counters_match() {
     let info = control(&socket, &["model", "info", "--json"]);
     let info: Value = serde_json::from_slice(&info.stdout).unwrap();
     assert_eq!(info["model"]["version"], last);
+    // For people: each checkpoint's rule, the last one deciding every flow.
+    let info_text = text(&control(&socket, &["model", "info"]).stdout);
+    let last_k = info["model"]["checkpoints"].as_array().unwrap().last().unwrap()["packets"].clone();
+    assert!(info_text.contains(&format!("at {last_k:>3} packets: decides anyway")), "{info_text}");
+    assert!(info_text.contains("video 0.") || info_text.contains("never"), "{info_text}");
 
     // Wait for the whole capture, then scrape.
     let start = Instant::now();
