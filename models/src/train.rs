@@ -263,8 +263,7 @@ pub fn train(rows: &[Row], verify: &[Row], p: &Params, mut progress: impl FnMut(
             // Only the model's classes: the unused slots stay NEVER, as a
             // loaded model has them.
             thresholds[..model.classes.len()].fill(0.0);
-        }
-        if !decide_anyway && (val_part.is_empty() || train_part.is_empty()) {
+        } else if val_part.is_empty() || train_part.is_empty() {
             let why = if sessions.len() < 5 {
                 format!("a validation split needs at least 5 capture sessions, {} here", sessions.len())
             } else {
@@ -273,8 +272,7 @@ pub fn train(rows: &[Row], verify: &[Row], p: &Params, mut progress: impl FnMut(
             progress(&format!(
                 "warning: checkpoint {k}: no thresholds can be tuned ({why}): it will decide nothing and flows wait for the last checkpoint"
             ));
-        }
-        if !decide_anyway && !val_part.is_empty() && !train_part.is_empty() {
+        } else {
             progress(&format!(
                 "checkpoint {k}: tuning the thresholds ({} train / {} validation rows)",
                 train_part.len(),
