@@ -171,7 +171,7 @@ fn worker_loop(mut plan: WorkerPlan) -> i32 {
                     if plan.lockstep {
                         // What this packet taught reaches the peers before
                         // this worker's time moves past it.
-                        share_dns(&mut plan.pipeline, &shared, &plan.peers);
+                        send_dns(&mut plan.pipeline, &shared, &plan.peers);
                     }
                 }
             }
@@ -186,10 +186,10 @@ fn worker_loop(mut plan: WorkerPlan) -> i32 {
             }
         }
         responder.serve(&shared.mailbox, plan.pipeline.table(), plan.index as u16);
+        // The stall a swap costs: the iteration that adopted the model (and
+        // ran its first burst with it) against every other one. Not under
+        // lockstep, where an iteration includes waiting for the peers.
         if (got > 0 || swapped.is_some()) && !plan.lockstep {
-            // (Under lockstep a loop includes waiting for the peers: not a
-            // stall of this worker's.) The stall a swap costs: the iteration that adopted the model
-            // (and ran its first burst with it) against every other one.
             let took = dpdk_ffi::rdtsc().wrapping_sub(loop_start);
             let best = if swapped.is_some() { &mut max_swap_loop } else { &mut max_loop };
             if took > *best {
@@ -249,10 +249,7 @@ fn wait_turn(
         });
         // Learn while waiting too (all of it is from earlier packets), so a
         // long wait cannot fill the inbox and drop answers.
-        while let Some(a) = me.dns_inbox.pop() {
-            pipeline.learn_dns(&a);
-            bump(&me.pipeline.dns_received, 1);
-        }
+        absorb_dns(pipeline, me, usize::MAX);
         if clear || STOP.load(Ordering::Relaxed) {
             return;
         }
@@ -271,6 +268,12 @@ fn wait_turn(
 /// Hand what this worker learnt from DNS to the other workers, and learn
 /// what they sent (bounded). Lock-free queues; nothing allocates.
 fn share_dns(pipeline: &mut Pipeline, me: &WorkerShared, peers: &[Arc<WorkerShared>]) {
+    send_dns(pipeline, me, peers);
+    absorb_dns(pipeline, me, DNS_ABSORB_PER_LOOP);
+}
+
+/// Push this worker's newly learnt DNS answers to the peers still running.
+fn send_dns(pipeline: &mut Pipeline, me: &WorkerShared, peers: &[Arc<WorkerShared>]) {
     let c = &me.pipeline;
     pipeline.dns_outbox(|a| {
         for p in peers {
@@ -284,10 +287,14 @@ fn share_dns(pipeline: &mut Pipeline, me: &WorkerShared, peers: &[Arc<WorkerShar
             }
         }
     });
-    for _ in 0..DNS_ABSORB_PER_LOOP {
+}
+
+/// Learn at most `limit` answers the peers sent.
+fn absorb_dns(pipeline: &mut Pipeline, me: &WorkerShared, limit: usize) {
+    for _ in 0..limit {
         let Some(a) = me.dns_inbox.pop() else { break };
         pipeline.learn_dns(&a);
-        bump(&c.dns_received, 1);
+        bump(&me.pipeline.dns_received, 1);
     }
 }
 
@@ -597,18 +604,16 @@ pub fn run(eal_args: &[String], app: RunArgs) -> Result<()> {
         let plan = plans.pop().expect("one plan");
         worker_loop(plan);
     } else {
-        let mut unlaunched: Vec<Arc<WorkerShared>> = plans.iter().map(|p| p.shared.clone()).collect();
         for plan in plans.drain(..) {
-            let lc = plan.lcore;
+            let (lc, i) = (plan.lcore, plan.index as usize);
             if let Err(e) = lcore::launch(lc, move || worker_loop(plan)) {
                 // The launched workers must not wait for ones that never run.
                 STOP.store(true, Ordering::Relaxed);
-                for w in &unlaunched {
+                for w in &all_shared[i..] {
                     w.head_ns.store(IDLE, Ordering::Release);
                 }
                 bail!("{e}");
             }
-            unlaunched.remove(0);
         }
     }
     // The main lcore writes the flow log while the workers run. It sleeps
