@@ -275,21 +275,8 @@ fn heldout_capture_is_classified_and_marked_after_each_decision() {
         DEADLINE,
     );
     assert!(o.status.success(), "extract: {}", text(&o.stderr));
-    let decisions_of = |fs: &[Flow]| -> BTreeMap<(String, u64), (String, Option<usize>)> {
-        fs.iter().map(|f| ((f.tuple.clone(), f.first_ns), (f.class.clone(), f.decision_packet))).collect()
-    };
-    let (dpdk, offline) = (decisions_of(&flows), decisions_of(&flow_log(&off_log)));
-    assert_eq!(dpdk.len(), flows.len(), "flows are told apart by tuple and first packet time");
-    let differ: Vec<_> =
-        dpdk.iter().filter(|(k, v)| offline.get(*k) != Some(*v)).map(|(k, v)| (k, v, offline.get(k))).collect();
-    assert_eq!(dpdk.len(), offline.len(), "the same flows offline and on DPDK");
-    assert!(
-        differ.is_empty(),
-        "{} flows decided differently offline and on DPDK: {:?}",
-        differ.len(),
-        &differ[..differ.len().min(8)]
-    );
-    eprintln!("offline vs DPDK replay: {} flows, the same decisions", dpdk.len());
+    let n = same_decisions(&flows, &flow_log(&off_log), "offline and on DPDK");
+    eprintln!("offline vs DPDK replay: {n} flows, the same decisions");
 
     // Two workers: the capture split by flow, the same decisions.
     let dir2 = scratch("marking2");
@@ -313,19 +300,27 @@ fn heldout_capture_is_classified_and_marked_after_each_decision() {
     // with one worker: every flow is decided the same, by class and packet.
     let flows2 = flow_log(&log2);
     let by_dns = flows.iter().filter(|f| f.by_dns).count();
-    let (one, two) = (decisions_of(&flows), decisions_of(&flows2));
-    assert_eq!(one.len(), two.len(), "the same flows");
-    let differ: Vec<_> = one.iter().filter(|(k, v)| two.get(*k) != Some(*v)).map(|(k, v)| (k, v, two.get(k))).collect();
-    eprintln!(
-        "1 vs 2 workers: {} flows ({by_dns} named by a DNS answer), {} decided differently",
-        one.len(),
-        differ.len()
-    );
-    assert!(by_dns * 4 >= one.len(), "{by_dns} flows named by DNS: the comparison must cover them");
+    assert!(by_dns * 4 >= flows.len(), "{by_dns} flows named by DNS: the comparison must cover them");
+    let n = same_decisions(&flows, &flows2, "by one worker and two");
+    eprintln!("1 vs 2 workers: {n} flows ({by_dns} named by a DNS answer), the same decisions");
+}
+
+/// Assert that two runs' flow logs hold the same flows (by tuple and first
+/// packet time) with the same decisions (class and packet); returns how
+/// many flows were compared.
+fn same_decisions(a: &[Flow], b: &[Flow], runs: &str) -> usize {
+    let decisions = |fs: &[Flow]| -> BTreeMap<(String, u64), (String, Option<usize>)> {
+        fs.iter().map(|f| ((f.tuple.clone(), f.first_ns), (f.class.clone(), f.decision_packet))).collect()
+    };
+    let (da, db) = (decisions(a), decisions(b));
+    assert_eq!(da.len(), a.len(), "flows are told apart by tuple and first packet time");
+    assert_eq!(da.len(), db.len(), "the same flows {runs}");
+    let differ: Vec<_> = da.iter().filter(|(k, v)| db.get(*k) != Some(*v)).map(|(k, v)| (k, v, db.get(k))).collect();
     assert!(
         differ.is_empty(),
-        "{} flows decided differently by one worker and two: {:?}",
+        "{} flows decided differently {runs}: {:?}",
         differ.len(),
         &differ[..differ.len().min(8)]
     );
+    da.len()
 }
